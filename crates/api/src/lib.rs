@@ -1,0 +1,6 @@
+//! Built-in resources: the resource table, per-resource strategies
+//! (defaulting, validation), Table printers and the OpenAPI documents.
+
+pub mod resources;
+
+pub use resources::{RESOURCES, ResourceInfo, Subresource};

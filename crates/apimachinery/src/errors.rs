@@ -1,0 +1,336 @@
+//! API errors as `meta.k8s.io/v1` `Status` objects, one constructor per reason
+//! (as upstream's `k8s.io/apimachinery/pkg/api/errors`). Handlers return these;
+//! the HTTP layer serializes them with `code` as the HTTP status.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::field::FieldError;
+
+/// Identifies the resource an error is about (`group` empty for core).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GroupResource {
+    /// API group, empty for the core group.
+    pub group: String,
+    /// Plural resource name, e.g. `deployments`.
+    pub resource: String,
+}
+
+impl GroupResource {
+    /// Build from group and resource.
+    pub fn new(group: impl Into<String>, resource: impl Into<String>) -> Self {
+        Self {
+            group: group.into(),
+            resource: resource.into(),
+        }
+    }
+    /// `deployments.apps`, or `pods` for the core group (upstream's `GroupResource.String()`).
+    pub fn qualified(&self) -> String {
+        if self.group.is_empty() {
+            self.resource.clone()
+        } else {
+            format!("{}.{}", self.resource, self.group)
+        }
+    }
+}
+
+/// One cause in `details.causes`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct StatusCause {
+    /// Machine-readable reason, e.g. `FieldValueInvalid`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason: String,
+    /// Human-readable message.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub message: String,
+    /// Field path, e.g. `metadata.name` or `spec.containers[0].image`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub field: String,
+}
+
+/// `details` of a Status.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct StatusDetails {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[allow(missing_docs)]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[allow(missing_docs)]
+    pub group: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[allow(missing_docs)]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[allow(missing_docs)]
+    pub uid: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[allow(missing_docs)]
+    pub causes: Vec<StatusCause>,
+    #[serde(
+        rename = "retryAfterSeconds",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[allow(missing_docs)]
+    pub retry_after_seconds: Option<i32>,
+}
+
+/// A failed API call, as the `Status` object upstream returns.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{reason} ({code}): {message}")]
+pub struct ApiError {
+    /// HTTP status code.
+    pub code: u16,
+    /// `StatusReason`, e.g. `NotFound`.
+    pub reason: String,
+    /// Human-readable message, as kubectl prints after `Error from server (Reason):`.
+    pub message: String,
+    /// Optional details.
+    pub details: Option<StatusDetails>,
+}
+
+impl ApiError {
+    fn new(code: u16, reason: &str, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            reason: reason.to_string(),
+            message: message.into(),
+            details: None,
+        }
+    }
+    fn with_details(mut self, d: StatusDetails) -> Self {
+        self.details = Some(d);
+        self
+    }
+    fn gr_details(gr: &GroupResource, name: &str) -> StatusDetails {
+        StatusDetails {
+            name: name.to_string(),
+            group: gr.group.clone(),
+            kind: gr.resource.clone(),
+            ..Default::default()
+        }
+    }
+
+    /// 404 `"<resource>.<group> \"name\" not found"`.
+    pub fn not_found(gr: &GroupResource, name: &str) -> Self {
+        Self::new(
+            404,
+            "NotFound",
+            format!("{} \"{}\" not found", gr.qualified(), name),
+        )
+        .with_details(Self::gr_details(gr, name))
+    }
+    /// 409 AlreadyExists.
+    pub fn already_exists(gr: &GroupResource, name: &str) -> Self {
+        Self::new(
+            409,
+            "AlreadyExists",
+            format!("{} \"{}\" already exists", gr.qualified(), name),
+        )
+        .with_details(Self::gr_details(gr, name))
+    }
+    /// 409 Conflict, e.g. a stale resourceVersion.
+    pub fn conflict(gr: &GroupResource, name: &str, why: impl std::fmt::Display) -> Self {
+        Self::new(
+            409,
+            "Conflict",
+            format!(
+                "Operation cannot be fulfilled on {} \"{}\": {}",
+                gr.qualified(),
+                name,
+                why
+            ),
+        )
+        .with_details(Self::gr_details(gr, name))
+    }
+    /// The conflict upstream returns when an update carries a stale resourceVersion.
+    pub fn stale_resource_version(gr: &GroupResource, name: &str) -> Self {
+        Self::conflict(
+            gr,
+            name,
+            "the object has been modified; please apply your changes to the latest version and try again",
+        )
+    }
+    /// 422 Invalid with every field error as a cause.
+    pub fn invalid(kind: &str, group: &str, name: &str, errs: &[FieldError]) -> Self {
+        let list = errs.iter().map(|e| e.to_string()).collect::<Vec<_>>();
+        let joined = if list.len() == 1 {
+            list[0].clone()
+        } else {
+            format!("[{}]", list.join(", "))
+        };
+        let causes = errs
+            .iter()
+            .map(|e| StatusCause {
+                reason: e.kind.reason().to_string(),
+                message: e.to_string(),
+                field: e.field.clone(),
+            })
+            .collect();
+        Self::new(
+            422,
+            "Invalid",
+            format!("{} \"{}\" is invalid: {}", kind, name, joined),
+        )
+        .with_details(StatusDetails {
+            name: name.to_string(),
+            group: group.to_string(),
+            kind: kind.to_string(),
+            causes,
+            ..Default::default()
+        })
+    }
+    /// 400 BadRequest.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(400, "BadRequest", message)
+    }
+    /// 401 Unauthorized.
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(401, "Unauthorized", message)
+    }
+    /// 403 Forbidden: `<resource>.<group> "name" is forbidden: <why>`.
+    pub fn forbidden(gr: &GroupResource, name: &str, why: impl std::fmt::Display) -> Self {
+        let what = if name.is_empty() {
+            gr.qualified()
+        } else {
+            format!("{} \"{}\"", gr.qualified(), name)
+        };
+        Self::new(403, "Forbidden", format!("{what} is forbidden: {why}"))
+            .with_details(Self::gr_details(gr, name))
+    }
+    /// 403 Forbidden for a non-resource URL or a custom message.
+    pub fn forbidden_message(message: impl Into<String>) -> Self {
+        Self::new(403, "Forbidden", message)
+    }
+    /// 405 MethodNotAllowed.
+    pub fn method_not_allowed(message: impl Into<String>) -> Self {
+        Self::new(405, "MethodNotAllowed", message)
+    }
+    /// 406 NotAcceptable.
+    pub fn not_acceptable(message: impl Into<String>) -> Self {
+        Self::new(406, "NotAcceptable", message)
+    }
+    /// 410 Expired: a list continue token or resourceVersion that is too old.
+    pub fn expired(message: impl Into<String>) -> Self {
+        Self::new(410, "Expired", message)
+    }
+    /// 410 Gone with reason Expired, as a watch from a compacted revision gets.
+    pub fn resource_version_too_old(requested: i64, oldest: i64) -> Self {
+        Self::expired(format!("too old resource version: {requested} ({oldest})"))
+    }
+    /// 415 UnsupportedMediaType.
+    pub fn unsupported_media_type(content_type: &str) -> Self {
+        Self::new(
+            415,
+            "UnsupportedMediaType",
+            format!(
+                "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (got {content_type:?})"
+            ),
+        )
+    }
+    /// 413 RequestEntityTooLarge.
+    pub fn request_entity_too_large(message: impl Into<String>) -> Self {
+        Self::new(413, "RequestEntityTooLarge", message)
+    }
+    /// 404 for a path that names no resource.
+    pub fn path_not_found() -> Self {
+        Self::new(
+            404,
+            "NotFound",
+            "the server could not find the requested resource",
+        )
+        .with_details(StatusDetails::default())
+    }
+    /// 500 InternalError.
+    pub fn internal(message: impl std::fmt::Display) -> Self {
+        Self::new(
+            500,
+            "InternalError",
+            format!("Internal error occurred: {message}"),
+        )
+        .with_details(StatusDetails {
+            causes: vec![StatusCause {
+                message: message.to_string(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        })
+    }
+    /// 504 Timeout.
+    pub fn timeout(message: impl Into<String>) -> Self {
+        Self::new(504, "Timeout", message)
+    }
+    /// 429 TooManyRequests.
+    pub fn too_many_requests(message: impl Into<String>) -> Self {
+        Self::new(429, "TooManyRequests", message)
+    }
+    /// Add causes to the details (creating them if absent).
+    pub fn with_causes(mut self, causes: Vec<StatusCause>) -> Self {
+        self.details
+            .get_or_insert_with(Default::default)
+            .causes
+            .extend(causes);
+        self
+    }
+
+    /// The `Status` object as JSON.
+    pub fn to_status(&self) -> Value {
+        let mut v = serde_json::json!({
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": self.message,
+            "reason": self.reason,
+        });
+        if let Some(d) = &self.details {
+            v["details"] = serde_json::to_value(d).unwrap_or(Value::Null);
+        }
+        v["code"] = self.code.into();
+        v
+    }
+}
+
+/// A `Status` object reporting success (what a delete of a non-cached object returns).
+pub fn success_status(details: Option<StatusDetails>) -> Value {
+    let mut v = serde_json::json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success"});
+    if let Some(d) = details {
+        v["details"] = serde_json::to_value(d).unwrap_or(Value::Null);
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::field::{FieldError, FieldPath};
+
+    #[test]
+    fn not_found_matches_upstream() {
+        let e = ApiError::not_found(&GroupResource::new("apps", "deployments"), "nginx");
+        assert_eq!(
+            e.to_status()["message"],
+            "deployments.apps \"nginx\" not found"
+        );
+        assert_eq!(e.to_status()["details"]["kind"], "deployments");
+        assert_eq!(e.to_status()["code"], 404);
+    }
+
+    #[test]
+    fn invalid_lists_every_cause() {
+        let p = FieldPath::root("metadata").child("name");
+        let errs = vec![
+            FieldError::required(&p, ""),
+            FieldError::invalid(&p, "Bad_Name", "must be lowercase"),
+        ];
+        let s = ApiError::invalid("Deployment", "apps", "Bad_Name", &errs).to_status();
+        assert_eq!(s["reason"], "Invalid");
+        assert_eq!(s["details"]["causes"].as_array().unwrap().len(), 2);
+        assert!(
+            s["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("Deployment \"Bad_Name\" is invalid: [")
+        );
+    }
+}

@@ -1,0 +1,10 @@
+//! Pure Kubernetes API machinery: `Status` errors, field paths, the upstream
+//! type schema, label and field selectors, patch engines and codecs.
+//! Nothing here does IO; everything is tested without sockets.
+
+pub mod errors;
+pub mod field;
+pub mod schema;
+
+pub use errors::{ApiError, GroupResource};
+pub use schema::{Gvk, Schema};
