@@ -2,9 +2,12 @@
 //! type schema, label and field selectors, patch engines and codecs.
 //! Nothing here does IO; everything is tested without sockets.
 
+pub mod codec;
 pub mod errors;
 pub mod field;
+pub mod patch;
 pub mod schema;
+pub mod selectors;
 
 pub use errors::{ApiError, GroupResource};
 pub use schema::{Gvk, Schema};

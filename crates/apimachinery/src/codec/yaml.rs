@@ -1,0 +1,95 @@
+//! YAML bodies (`application/yaml`, `application/apply-patch+yaml`) to JSON
+//! values and back, with serde-saphyr. Like upstream (`sigs.k8s.io/yaml` over
+//! goyaml v2), YAML 1.1 booleans (`yes`, `on`) are booleans.
+
+use serde_json::Value;
+
+/// A YAML body that does not parse, or a value that does not serialize.
+#[derive(Debug, thiserror::Error)]
+pub enum YamlError {
+    /// Not valid YAML (or a key set twice, in strict mode).
+    #[error("error converting YAML to JSON: {0}")]
+    Decode(#[source] Box<serde_saphyr::Error>),
+    /// The value cannot be written as YAML.
+    #[error("error converting JSON to YAML: {0}")]
+    Encode(#[source] serde_saphyr::SerializeError),
+}
+
+fn options(duplicates_are_errors: bool) -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        duplicate_keys: if duplicates_are_errors {
+            serde_saphyr::DuplicateKeyPolicy::Error
+        } else {
+            serde_saphyr::DuplicateKeyPolicy::LastWins
+        },
+        with_snippet: false,
+    }
+}
+
+fn decode(bytes: &[u8], strict: bool) -> Result<Value, YamlError> {
+    // An empty document is `null`, as upstream's YAMLToJSON gives for "".
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Null);
+    }
+    serde_saphyr::from_slice_with_options(bytes, options(strict))
+        .map_err(|e| YamlError::Decode(Box::new(e)))
+}
+
+/// Parse one YAML document into a JSON value; a key set twice keeps the last value.
+pub fn from_yaml(bytes: &[u8]) -> Result<Value, YamlError> {
+    decode(bytes, false)
+}
+
+/// Parse one YAML document, failing on a key set twice in a mapping
+/// (for `fieldValidation=Strict`).
+pub fn from_yaml_strict(bytes: &[u8]) -> Result<Value, YamlError> {
+    decode(bytes, true)
+}
+
+/// Render a JSON value as a YAML document (for `Accept: application/yaml`).
+pub fn to_yaml(value: &Value) -> Result<String, YamlError> {
+    serde_saphyr::to_string(value).map_err(YamlError::Encode)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn parses_manifests() {
+        let v = from_yaml(
+            b"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: nginx\n  labels: {app: nginx}\nspec:\n  replicas: 3\n  paused: false\n  template:\n    spec:\n      containers:\n      - name: c\n        image: \"nginx:1.27\"\n        args: ['1', '2.5']\n",
+        )
+        .unwrap();
+        assert_eq!(
+            v,
+            json!({"apiVersion": "apps/v1", "kind": "Deployment",
+                "metadata": {"name": "nginx", "labels": {"app": "nginx"}},
+                "spec": {"replicas": 3, "paused": false, "template": {"spec": {"containers": [
+                    {"name": "c", "image": "nginx:1.27", "args": ["1", "2.5"]}]}}}})
+        );
+        // JSON is YAML (apply-patch+yaml bodies from kubectl are JSON text).
+        let j = br#"{"a": [1, 2.5, null, true], "b": {"c": "d"}}"#;
+        assert_eq!(
+            from_yaml(j).unwrap(),
+            serde_json::from_slice::<Value>(j).unwrap()
+        );
+        assert_eq!(from_yaml(b"").unwrap(), Value::Null);
+    }
+
+    #[test]
+    fn duplicates() {
+        assert_eq!(from_yaml(b"a: 1\na: 2\n").unwrap(), json!({"a": 2}));
+        assert!(from_yaml_strict(b"a: 1\na: 2\n").is_err());
+        assert!(from_yaml(b"a: [1\n").is_err());
+    }
+
+    #[test]
+    fn roundtrips_through_yaml() {
+        let v = json!({"kind": "ConfigMap", "data": {"n": "1", "t": "true", "e": "", "m": "a: b\nc", "y": "yes", "null": "null"},
+            "list": [{"x": 1}, [], {}], "f": 1.5, "neg": -3, "big": 9007199254740993u64, "b": false, "z": null});
+        let y = to_yaml(&v).unwrap();
+        assert_eq!(from_yaml(y.as_bytes()).unwrap(), v, "{y}");
+    }
+}
