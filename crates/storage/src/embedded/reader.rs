@@ -1,0 +1,116 @@
+//! Reads of the embedded backend: ranges (latest or at a past revision) and history for
+//! watch replay. Each read is one redb read transaction, a consistent snapshot of the data
+//! and of the revisions in `meta`; reads never go through the writer thread.
+//! Blocking: callers run these on `spawn_blocking`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use redb::{Database, ReadTransaction, ReadableDatabase};
+
+use super::tables::{self, HISTORY, KV, META, META_COMPACTED, META_REVISION};
+use crate::error::StoreError;
+use crate::keyrange::KeyRange;
+use crate::store::{KeyValue, RangeRequest, RangeResponse, Revision};
+use crate::txn::{self, RangeCollector};
+use crate::watch::{HistoryChunk, HistorySource};
+
+pub(crate) struct Reader {
+    pub db: Arc<Database>,
+}
+
+/// `(current, compacted)` revisions as of `rtxn`.
+fn revisions(rtxn: &ReadTransaction) -> Result<(Revision, Revision), StoreError> {
+    let meta = rtxn.open_table(META)?;
+    let current = meta.get(META_REVISION)?.map_or(1, |v| v.value());
+    let compacted = meta.get(META_COMPACTED)?.map_or(0, |v| v.value());
+    Ok((current, compacted))
+}
+
+impl Reader {
+    pub(crate) fn range(&self, req: &RangeRequest) -> Result<RangeResponse, StoreError> {
+        let rtxn = self.db.begin_read()?;
+        let (current, compacted) = revisions(&rtxn)?;
+        let revision = txn::check_revision(req.revision, current, compacted)?;
+        let range = KeyRange::new(&req.key, req.range_end.as_deref());
+        let mut collector = RangeCollector::new(req);
+        if range.is_empty() {
+            return Ok(collector.finish(revision));
+        }
+        let kv = rtxn.open_table(KV)?;
+        if revision == current {
+            for entry in kv.range::<&[u8]>(range.bounds())? {
+                let (key, data) = entry?;
+                if collector.wants_next() {
+                    let with_value = collector.wants_values();
+                    collector.push(tables::decode_kv(key.value(), data.value(), with_value)?);
+                } else {
+                    collector.count_only_one();
+                }
+            }
+            return Ok(collector.finish(revision));
+        }
+        // A past revision: take the current keys of the range and undo every newer event.
+        let mut state = BTreeMap::<Vec<u8>, KeyValue>::new();
+        for entry in kv.range::<&[u8]>(range.bounds())? {
+            let (key, data) = entry?;
+            state.insert(
+                key.value().to_vec(),
+                tables::decode_kv(key.value(), data.value(), true)?,
+            );
+        }
+        let history = rtxn.open_table(HISTORY)?;
+        for entry in history.range(revision + 1..)?.rev() {
+            let (_, data) = entry?;
+            let events = tables::decode_events(data.value())?;
+            txn::undo_events(&mut state, &range, events.iter().rev());
+        }
+        for kv in state.into_values() {
+            collector.push(kv);
+        }
+        Ok(collector.finish(revision))
+    }
+
+    pub(crate) fn revisions(&self) -> Result<(Revision, Revision), StoreError> {
+        revisions(&self.db.begin_read()?)
+    }
+}
+
+impl HistorySource for Reader {
+    fn read_history(
+        &self,
+        from: Revision,
+        range: &KeyRange,
+        max_revisions: usize,
+    ) -> Result<HistoryChunk, StoreError> {
+        let rtxn = self.db.begin_read()?;
+        let (current, compacted) = revisions(&rtxn)?;
+        if from < compacted {
+            return Err(StoreError::Compacted {
+                requested: from,
+                compact_revision: compacted,
+            });
+        }
+        let history = rtxn.open_table(HISTORY)?;
+        let mut groups = Vec::new();
+        let mut covered = current;
+        for (scanned, entry) in history.range(from..)?.enumerate() {
+            let (rev, data) = entry?;
+            let rev = rev.value();
+            if scanned == max_revisions {
+                covered = rev - 1;
+                break;
+            }
+            let mut events = tables::decode_events(data.value())?;
+            events.retain(|ev| range.contains(&ev.kv.key));
+            if !events.is_empty() {
+                groups.push((rev, events));
+            }
+        }
+        Ok(HistoryChunk {
+            groups,
+            covered,
+            done: covered == current,
+        })
+    }
+}

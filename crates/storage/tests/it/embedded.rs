@@ -1,0 +1,211 @@
+//! Embedded-backend behaviour beyond the conformance suite: reopen, startup time, bounded
+//! file size under churn with automatic compaction, and lagging watchers.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use storage::{
+    EmbeddedOptions, EmbeddedStore, RangeRequest, Store, StoreError, TxnOp, TxnRequest,
+    WatchRequest,
+};
+
+fn fast() -> EmbeddedOptions {
+    // No fsync: these tests are about layout and logic, not durability.
+    EmbeddedOptions {
+        sync_writes: false,
+        ..Default::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reopen_restores_revision_data_and_history_quickly() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.redb");
+    let (revision, mid) = {
+        let store = EmbeddedStore::open(&path, fast()).unwrap();
+        let value = vec![b'x'; 512];
+        let mut mid = 0;
+        for chunk in 0..100 {
+            let mut req = TxnRequest::default();
+            for i in 0..100 {
+                req.success.push(TxnOp::Put {
+                    key: format!("/r/{chunk:03}/{i:03}").into_bytes(),
+                    value: value.clone().into(),
+                });
+            }
+            let rev = store.txn(req).await.unwrap().revision;
+            if chunk == 49 {
+                mid = rev;
+            }
+        }
+        store.txn(TxnRequest::delete("/r/000/000")).await.unwrap();
+        (store.current_revision().await.unwrap(), mid)
+    };
+    let t0 = Instant::now();
+    let store = EmbeddedStore::open(&path, fast()).unwrap();
+    let startup = t0.elapsed();
+    eprintln!("startup with 10k keys: {startup:?}");
+    // redb's open is ~30x slower unoptimized (4 ms in release for this file).
+    let limit = if cfg!(debug_assertions) {
+        Duration::from_secs(1)
+    } else {
+        Duration::from_millis(100)
+    };
+    assert!(startup < limit, "startup took {startup:?}");
+
+    assert_eq!(store.current_revision().await.unwrap(), revision);
+    let all = store.range(RangeRequest::prefix("/r/")).await.unwrap();
+    assert_eq!(all.count, 9_999);
+    assert_eq!(
+        store
+            .range(RangeRequest::prefix("/r/").at_revision(mid))
+            .await
+            .unwrap()
+            .count,
+        5_000
+    );
+    // Watch replays history written before the restart.
+    let mut w = store.watch(WatchRequest::prefix("/r/", mid)).await.unwrap();
+    let first = w.next().await.unwrap().unwrap();
+    assert_eq!((first.revision, first.events.len()), (mid, 100));
+    // And the next write continues the revision sequence.
+    let next = store.txn(TxnRequest::put("/r/new", "1")).await.unwrap();
+    assert_eq!(next.revision, revision + 1);
+}
+
+fn file_size(path: &std::path::Path) -> u64 {
+    std::fs::metadata(path).unwrap().len()
+}
+
+async fn churn(store: &Arc<EmbeddedStore>, writes: usize) {
+    const WRITERS: usize = 50;
+    let tasks: Vec<_> = (0..WRITERS)
+        .map(|w| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                for i in 0..writes / WRITERS {
+                    let key = format!("/churn/{:03}", (w * 2 + i) % 100);
+                    store
+                        .txn(TxnRequest::put(key, vec![i as u8; 1024]))
+                        .await
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn file_size_stays_bounded_under_churn() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.redb");
+    let opts = EmbeddedOptions {
+        max_history_revisions: Some(1_000),
+        compaction_interval: Some(Duration::from_millis(200)),
+        purge_chunk: 500,
+        ..Default::default()
+    };
+    let store = Arc::new(EmbeddedStore::open(&path, opts).unwrap());
+    churn(&store, 20_000).await;
+    let after_first = file_size(&path);
+    churn(&store, 20_000).await;
+    let after_second = file_size(&path);
+    let compacted = store.compacted_revision().await.unwrap();
+    let current = store.current_revision().await.unwrap();
+    eprintln!(
+        "file size after rounds: {after_first} {after_second}; history {} revisions",
+        current - compacted
+    );
+    assert!(current - compacted <= 1_200);
+    // No growth between equal rounds, beyond a little allocator slack.
+    assert!(
+        after_second <= after_first + after_first / 4,
+        "file grew: {after_first} -> {after_second}"
+    );
+    assert_eq!(
+        store
+            .range(RangeRequest::prefix("/churn/"))
+            .await
+            .unwrap()
+            .count,
+        100
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lagging_watcher_catches_up_from_history() {
+    let store = Arc::new(
+        EmbeddedStore::open_temporary(EmbeddedOptions {
+            watch_buffer: 1,
+            ..fast()
+        })
+        .unwrap(),
+    );
+    let start = store.current_revision().await.unwrap() + 1;
+    let mut w = store
+        .watch(WatchRequest::prefix("/lag/", 0).with_prev_kv())
+        .await
+        .unwrap();
+    for i in 0..500 {
+        store
+            .txn(TxnRequest::put(format!("/lag/{}", i % 10), format!("{i}")))
+            .await
+            .unwrap();
+    }
+    for rev in start..start + 500 {
+        let resp = w.next().await.unwrap().unwrap();
+        assert_eq!(resp.revision, rev);
+        assert_eq!(resp.events[0].prev_kv.is_some(), rev >= start + 10);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lagging_watcher_past_compaction_gets_compacted_error() {
+    let store = Arc::new(
+        EmbeddedStore::open_temporary(EmbeddedOptions {
+            watch_buffer: 1,
+            ..fast()
+        })
+        .unwrap(),
+    );
+    let mut w = store
+        .watch(WatchRequest::prefix("/lagc/", 0))
+        .await
+        .unwrap();
+    for i in 0..50 {
+        store
+            .txn(TxnRequest::put("/lagc/a", format!("{i}")))
+            .await
+            .unwrap();
+    }
+    let current = store.current_revision().await.unwrap();
+    store.compact(current).await.unwrap();
+    let mut delivered = 0;
+    loop {
+        match w.next().await {
+            Some(Ok(_)) => delivered += 1,
+            Some(Err(StoreError::Compacted {
+                compact_revision, ..
+            })) => {
+                assert_eq!(compact_revision, current);
+                break;
+            }
+            other => panic!("expected a Compacted error, got {other:?}"),
+        }
+    }
+    assert!(delivered < 50);
+    assert!(w.next().await.is_none(), "the stream ends after its error");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_the_store_ends_watches() {
+    let store = EmbeddedStore::open_temporary(fast()).unwrap();
+    let mut w = store.watch(WatchRequest::prefix("/x/", 0)).await.unwrap();
+    drop(store);
+    assert!(matches!(w.next().await, Some(Err(StoreError::Closed))));
+    assert!(w.next().await.is_none());
+}
