@@ -69,7 +69,10 @@ mod tests {
         let out = json_patch(&deploy(), &p).unwrap();
         assert_eq!(out["spec"]["replicas"], 3);
         assert_eq!(out["metadata"]["labels"], json!({"tier": "fe"}));
-        assert_eq!(out["spec"]["template"]["spec"]["containers"][1]["name"], "side");
+        assert_eq!(
+            out["spec"]["template"]["spec"]["containers"][1]["name"],
+            "side"
+        );
         assert_eq!(out["metadata"]["generateName"], "web");
         assert!(out["metadata"].get("annotations").is_none());
     }

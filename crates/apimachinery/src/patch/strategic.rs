@@ -54,7 +54,11 @@ pub fn strategic_merge(
         }
     };
     let m = Merger { schema };
-    Ok(Value::Object(m.merge_map(original, patch, Shape::Struct(def))?))
+    Ok(Value::Object(m.merge_map(
+        original,
+        patch,
+        Shape::Struct(def),
+    )?))
 }
 
 /// What is known about the type of a map being merged.
@@ -107,7 +111,10 @@ impl<'a> Merger<'a> {
         match ty {
             Some(Type::Ref(_)) => match self.schema.resolve(ty.unwrap()) {
                 Some(d) if !d.properties.is_empty() => Shape::Struct(d),
-                Some(Definition { ty: Type::Map(inner), .. }) => Shape::Map(inner),
+                Some(Definition {
+                    ty: Type::Map(inner),
+                    ..
+                }) => Shape::Map(inner),
                 _ => Shape::Unknown,
             },
             Some(Type::Map(inner)) => Shape::Map(inner),
@@ -419,7 +426,11 @@ impl<'a> Merger<'a> {
                     };
                     merged[i] = Value::Object(self.merge_map(om, pm.clone(), elem)?);
                 }
-                None => merged.push(Value::Object(self.merge_map(Map::new(), pm.clone(), elem)?)),
+                None => merged.push(Value::Object(self.merge_map(
+                    Map::new(),
+                    pm.clone(),
+                    elem,
+                )?)),
             }
         }
         let key_of = keyer(Some(mk), &merged);
@@ -433,7 +444,9 @@ fn check_element_types(a: &[Value], b: &[Value]) -> Result<(), PatchError> {
     let mut kind: Option<&str> = None;
     for v in a.iter().chain(b) {
         if v.is_array() {
-            return Err(PatchError::Invalid("lists of lists are not supported".into()));
+            return Err(PatchError::Invalid(
+                "lists of lists are not supported".into(),
+            ));
         }
         let k = go_kind(v);
         match kind {
@@ -631,7 +644,8 @@ mod tests {
         });
         let out = deploy_patch(&deployment(), &patch);
         let mut want = deployment();
-        want["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"] = json!("{}");
+        want["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"] =
+            json!("{}");
         want["spec"]["replicas"] = json!(3);
         want["spec"]["template"]["spec"]["containers"][0]["image"] = json!("nginx:1.26");
         assert_eq!(out, want);
@@ -645,10 +659,17 @@ mod tests {
         }}}});
         let out = deploy_patch(&deployment(), &patch);
         let names: Vec<_> = out["spec"]["template"]["spec"]["containers"]
-            .as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap())
+            .collect();
         assert_eq!(names, ["sidecar", "new", "nginx"]);
         // Contents were kept.
-        assert_eq!(out["spec"]["template"]["spec"]["containers"][2]["image"], "nginx:1.25");
+        assert_eq!(
+            out["spec"]["template"]["spec"]["containers"][2]["image"],
+            "nginx:1.25"
+        );
     }
 
     #[test]
@@ -658,7 +679,10 @@ mod tests {
             "containers": [{"name": "other", "image": "x"}]
         }}}});
         let e = smp(("apps", "v1", "Deployment"), &deployment(), &patch).unwrap_err();
-        assert!(matches!(e, PatchError::Internal(ref m) if m.contains("doesn't match $setElementOrder")), "{e:?}");
+        assert!(
+            matches!(e, PatchError::Internal(ref m) if m.contains("doesn't match $setElementOrder")),
+            "{e:?}"
+        );
     }
 
     #[test]
@@ -689,7 +713,9 @@ mod tests {
             "containers": [{"$patch": "delete", "name": "sidecar"}]
         }}}});
         let out = deploy_patch(&deployment(), &patch);
-        let cs = out["spec"]["template"]["spec"]["containers"].as_array().unwrap();
+        let cs = out["spec"]["template"]["spec"]["containers"]
+            .as_array()
+            .unwrap();
         assert_eq!(cs.len(), 1);
         assert_eq!(cs[0]["name"], "nginx");
     }
@@ -700,7 +726,10 @@ mod tests {
             {"$patch": "replace"}, {"name": "only", "image": "x"}
         ]}}}});
         let out = deploy_patch(&deployment(), &patch);
-        assert_eq!(out["spec"]["template"]["spec"]["containers"], json!([{"name": "only", "image": "x"}]));
+        assert_eq!(
+            out["spec"]["template"]["spec"]["containers"],
+            json!([{"name": "only", "image": "x"}])
+        );
     }
 
     #[test]
@@ -712,12 +741,26 @@ mod tests {
 
     #[test]
     fn map_directives() {
-        let out = deploy_patch(&deployment(), &json!({"metadata": {"labels": {"$patch": "replace", "x": "y"}}}));
+        let out = deploy_patch(
+            &deployment(),
+            &json!({"metadata": {"labels": {"$patch": "replace", "x": "y"}}}),
+        );
         assert_eq!(out["metadata"]["labels"], json!({"x": "y"}));
-        let out = deploy_patch(&deployment(), &json!({"metadata": {"annotations": {"$patch": "delete"}}}));
+        let out = deploy_patch(
+            &deployment(),
+            &json!({"metadata": {"annotations": {"$patch": "delete"}}}),
+        );
         assert_eq!(out["metadata"]["annotations"], json!({}));
-        let e = smp(("apps", "v1", "Deployment"), &deployment(), &json!({"metadata": {"labels": {"$patch": "merge"}}})).unwrap_err();
-        assert!(matches!(e, PatchError::Internal(ref m) if m.starts_with("unknown patch type")), "{e:?}");
+        let e = smp(
+            ("apps", "v1", "Deployment"),
+            &deployment(),
+            &json!({"metadata": {"labels": {"$patch": "merge"}}}),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(e, PatchError::Internal(ref m) if m.starts_with("unknown patch type")),
+            "{e:?}"
+        );
     }
 
     #[test]
@@ -728,19 +771,32 @@ mod tests {
         assert_eq!(out["spec"]["strategy"], json!({"type": "Recreate"}));
         // Without the null: retainKeys alone clears it.
         let patch = json!({"spec": {"strategy": {"$retainKeys": ["type"], "type": "Recreate"}}});
-        assert_eq!(deploy_patch(&deployment(), &patch)["spec"]["strategy"], json!({"type": "Recreate"}));
+        assert_eq!(
+            deploy_patch(&deployment(), &patch)["spec"]["strategy"],
+            json!({"type": "Recreate"})
+        );
         // A plain merge keeps rollingUpdate (the API then rejects it in validation).
         let patch = json!({"spec": {"strategy": {"type": "Recreate"}}});
-        assert!(deploy_patch(&deployment(), &patch)["spec"]["strategy"].get("rollingUpdate").is_some());
+        assert!(
+            deploy_patch(&deployment(), &patch)["spec"]["strategy"]
+                .get("rollingUpdate")
+                .is_some()
+        );
     }
 
     #[test]
     fn retain_keys_must_cover_the_patch() {
         let patch = json!({"spec": {"strategy": {"$retainKeys": ["type"], "rollingUpdate": {"maxSurge": 1}}}});
         let e = smp(("apps", "v1", "Deployment"), &deployment(), &patch).unwrap_err();
-        assert_eq!(e, PatchError::BadRequest("invalid patch format of retainKeys".into()));
+        assert_eq!(
+            e,
+            PatchError::BadRequest("invalid patch format of retainKeys".into())
+        );
         let patch = json!({"spec": {"strategy": {"$retainKeys": "type"}}});
-        assert!(matches!(smp(("apps", "v1", "Deployment"), &deployment(), &patch), Err(PatchError::BadRequest(_))));
+        assert!(matches!(
+            smp(("apps", "v1", "Deployment"), &deployment(), &patch),
+            Err(PatchError::BadRequest(_))
+        ));
     }
 
     #[test]
@@ -749,7 +805,10 @@ mod tests {
             {"$retainKeys": ["configMap", "name"], "configMap": {"name": "cm"}, "name": "data"}
         ]}}}});
         let out = deploy_patch(&deployment(), &patch);
-        assert_eq!(out["spec"]["template"]["spec"]["volumes"], json!([{"name": "data", "configMap": {"name": "cm"}}]));
+        assert_eq!(
+            out["spec"]["template"]["spec"]["volumes"],
+            json!([{"name": "data", "configMap": {"name": "cm"}}])
+        );
     }
 
     #[test]
@@ -760,11 +819,14 @@ mod tests {
         ]}]}));
         let patch = json!({"spec": {"containers": [{"name": "c", "ports": [{"containerPort": 80, "name": "web"}, {"containerPort": 8080}]}]}});
         let out = pod_patch(&live, &patch).unwrap();
-        assert_eq!(out["spec"]["containers"][0]["ports"], json!([
-            {"containerPort": 80, "name": "web", "protocol": "TCP"},
-            {"containerPort": 8080},
-            {"containerPort": 443, "protocol": "TCP"}
-        ]));
+        assert_eq!(
+            out["spec"]["containers"][0]["ports"],
+            json!([
+                {"containerPort": 80, "name": "web", "protocol": "TCP"},
+                {"containerPort": 8080},
+                {"containerPort": 443, "protocol": "TCP"}
+            ])
+        );
     }
 
     #[test]
@@ -775,8 +837,14 @@ mod tests {
         }}}});
         let out = deploy_patch(&deployment(), &patch);
         let spec = &out["spec"]["template"]["spec"];
-        assert_eq!(spec["containers"][0]["env"], json!([{"name": "A", "value": "changed"}, {"name": "B", "value": "2"}]));
-        assert_eq!(spec["volumes"], json!([{"name": "data", "emptyDir": {"medium": "Memory"}}, {"name": "cfg", "configMap": {"name": "c"}}]));
+        assert_eq!(
+            spec["containers"][0]["env"],
+            json!([{"name": "A", "value": "changed"}, {"name": "B", "value": "2"}])
+        );
+        assert_eq!(
+            spec["volumes"],
+            json!([{"name": "data", "emptyDir": {"medium": "Memory"}}, {"name": "cfg", "configMap": {"name": "c"}}])
+        );
         assert_eq!(spec["containers"][1]["name"], "sidecar");
     }
 
@@ -784,10 +852,17 @@ mod tests {
     fn atomic_lists_are_replaced() {
         let patch = json!({"spec": {"template": {"spec": {"tolerations": [{"key": "k2", "operator": "Exists"}]}}}});
         let out = deploy_patch(&deployment(), &patch);
-        assert_eq!(out["spec"]["template"]["spec"]["tolerations"], json!([{"key": "k2", "operator": "Exists"}]));
+        assert_eq!(
+            out["spec"]["template"]["spec"]["tolerations"],
+            json!([{"key": "k2", "operator": "Exists"}])
+        );
         // A container's args (no strategy) too.
         let live = pod_spec(json!({"containers": [{"name": "c", "args": ["a", "b"]}]}));
-        let out = pod_patch(&live, &json!({"spec": {"containers": [{"name": "c", "args": ["z"]}]}})).unwrap();
+        let out = pod_patch(
+            &live,
+            &json!({"spec": {"containers": [{"name": "c", "args": ["z"]}]}}),
+        )
+        .unwrap();
         assert_eq!(out["spec"]["containers"][0]["args"], json!(["z"]));
     }
 
@@ -796,16 +871,28 @@ mod tests {
         let live = json!({"metadata": {"name": "p", "finalizers": ["a", "b"]}});
         let out = pod_patch(&live, &json!({"metadata": {"finalizers": ["b", "c"]}})).unwrap();
         assert_eq!(out["metadata"]["finalizers"], json!(["a", "b", "c"]));
-        let out = pod_patch(&live, &json!({"metadata": {"$deleteFromPrimitiveList/finalizers": ["a"]}})).unwrap();
+        let out = pod_patch(
+            &live,
+            &json!({"metadata": {"$deleteFromPrimitiveList/finalizers": ["a"]}}),
+        )
+        .unwrap();
         assert_eq!(out["metadata"]["finalizers"], json!(["b"]));
         // What kubectl apply sends when a finalizer is removed and one added.
-        let out = pod_patch(&live, &json!({"metadata": {
-            "$setElementOrder/finalizers": ["c", "b"],
-            "$deleteFromPrimitiveList/finalizers": ["a"],
-            "finalizers": ["c"]
-        }})).unwrap();
+        let out = pod_patch(
+            &live,
+            &json!({"metadata": {
+                "$setElementOrder/finalizers": ["c", "b"],
+                "$deleteFromPrimitiveList/finalizers": ["a"],
+                "finalizers": ["c"]
+            }}),
+        )
+        .unwrap();
         assert_eq!(out["metadata"]["finalizers"], json!(["c", "b"]));
-        let e = pod_patch(&live, &json!({"metadata": {"$deleteFromPrimitiveList/finalizers": "a"}})).unwrap_err();
+        let e = pod_patch(
+            &live,
+            &json!({"metadata": {"$deleteFromPrimitiveList/finalizers": "a"}}),
+        )
+        .unwrap_err();
         assert_eq!(e.to_api_error().code, 400);
     }
 
@@ -815,9 +902,15 @@ mod tests {
                            "spec": {"template": {"spec": {"affinity": {"nodeAffinity": null, "podAffinity": {}}}}}});
         let out = deploy_patch(&deployment(), &patch);
         assert_eq!(out["metadata"]["labels"], json!({"tier": "fe"}));
-        assert_eq!(out["spec"]["template"]["spec"]["affinity"], json!({"podAffinity": {}}));
+        assert_eq!(
+            out["spec"]["template"]["spec"]["affinity"],
+            json!({"podAffinity": {}})
+        );
         // Deleting something absent adds nothing.
-        let out = deploy_patch(&deployment(), &json!({"spec": {"paused": null, "minReadySeconds": {"$patch": "delete"}}}));
+        let out = deploy_patch(
+            &deployment(),
+            &json!({"spec": {"paused": null, "minReadySeconds": {"$patch": "delete"}}}),
+        );
         assert_eq!(out, deployment());
     }
 
@@ -825,7 +918,10 @@ mod tests {
     fn missing_merge_key_is_a_server_error() {
         let patch = json!({"spec": {"template": {"spec": {"containers": [{"image": "x"}]}}}});
         let e = smp(("apps", "v1", "Deployment"), &deployment(), &patch).unwrap_err();
-        assert!(matches!(e, PatchError::Internal(ref m) if m.contains("does not contain declared merge key: name")), "{e:?}");
+        assert!(
+            matches!(e, PatchError::Internal(ref m) if m.contains("does not contain declared merge key: name")),
+            "{e:?}"
+        );
     }
 
     #[test]
@@ -838,7 +934,11 @@ mod tests {
     #[test]
     fn unknown_fields_use_merge_patch_semantics() {
         let live = json!({"metadata": {"name": "p"}, "spec": {"x": {"a": 1, "l": [1, 2]}}, "extra": {"k": "v"}});
-        let out = pod_patch(&live, &json!({"spec": {"x": {"b": 2, "l": [3]}}, "extra": {"k": null}})).unwrap();
+        let out = pod_patch(
+            &live,
+            &json!({"spec": {"x": {"b": 2, "l": [3]}}, "extra": {"k": null}}),
+        )
+        .unwrap();
         assert_eq!(out["spec"]["x"], json!({"a": 1, "l": [3], "b": 2}));
         assert_eq!(out["extra"], json!({}));
     }
@@ -854,17 +954,31 @@ mod tests {
 
     #[test]
     fn bad_documents() {
-        assert!(matches!(pod_patch(&json!({}), &json!([1])), Err(PatchError::BadRequest(_))));
-        assert!(matches!(pod_patch(&json!([]), &json!({})), Err(PatchError::BadRequest(_))));
-        assert_eq!(pod_patch(&deployment(), &Value::Null).unwrap(), deployment());
+        assert!(matches!(
+            pod_patch(&json!({}), &json!([1])),
+            Err(PatchError::BadRequest(_))
+        ));
+        assert!(matches!(
+            pod_patch(&json!([]), &json!({})),
+            Err(PatchError::BadRequest(_))
+        ));
+        assert_eq!(
+            pod_patch(&deployment(), &Value::Null).unwrap(),
+            deployment()
+        );
     }
 
     fn env_list() -> impl Strategy<Value = Vec<(String, String)>> {
-        prop::collection::btree_map("[A-E]", "[a-z]{0,3}", 0..5).prop_map(|m| m.into_iter().collect())
+        prop::collection::btree_map("[A-E]", "[a-z]{0,3}", 0..5)
+            .prop_map(|m| m.into_iter().collect())
     }
     fn pod_with_env(env: &[(String, String)], labels: &[(String, String)]) -> Value {
-        let env: Vec<Value> = env.iter().map(|(n, v)| json!({"name": n, "value": v})).collect();
-        let labels: Map<String, Value> = labels.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+        let env: Vec<Value> = env
+            .iter()
+            .map(|(n, v)| json!({"name": n, "value": v}))
+            .collect();
+        let labels: Map<String, Value> =
+            labels.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
         json!({"metadata": {"name": "p", "labels": labels}, "spec": {"containers": [{"name": "c", "env": env}]}})
     }
 

@@ -252,10 +252,19 @@ mod tests {
 
     #[test]
     fn keys_are_canonical_and_sorted() {
-        let k = PathElement::key(&[("protocol".into(), json!("TCP")), ("containerPort".into(), json!(80))]);
-        assert_eq!(k, PathElement::Key(r#"{"containerPort":80,"protocol":"TCP"}"#.into()));
+        let k = PathElement::key(&[
+            ("protocol".into(), json!("TCP")),
+            ("containerPort".into(), json!(80)),
+        ]);
+        assert_eq!(
+            k,
+            PathElement::Key(r#"{"containerPort":80,"protocol":"TCP"}"#.into())
+        );
         assert_eq!(k.to_string(), r#"[containerPort=80,protocol="TCP"]"#);
-        assert_eq!(PathElement::decode(r#"k:{"protocol":"TCP","containerPort":80}"#).unwrap(), k);
+        assert_eq!(
+            PathElement::decode(r#"k:{"protocol":"TCP","containerPort":80}"#).unwrap(),
+            k
+        );
         assert!(f("z") < k && k < PathElement::Value("1".into()));
         assert_eq!(PathElement::Value("\"a\"".into()).to_string(), "[=\"a\"]");
     }

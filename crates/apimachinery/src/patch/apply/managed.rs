@@ -89,13 +89,20 @@ fn same_identity(a: &ManagedFieldsEntry, b: &ManagedFieldsEntry) -> bool {
 pub(crate) fn encode_managed_fields(entries: &[ManagedFieldsEntry]) -> Value {
     let mut sorted: Vec<&ManagedFieldsEntry> = entries.iter().collect();
     sorted.sort_by(|a, b| {
-        (a.operation, a.time.as_deref().unwrap_or(""), &a.manager, &a.api_version, &a.subresource).cmp(&(
-            b.operation,
-            b.time.as_deref().unwrap_or(""),
-            &b.manager,
-            &b.api_version,
-            &b.subresource,
-        ))
+        (
+            a.operation,
+            a.time.as_deref().unwrap_or(""),
+            &a.manager,
+            &a.api_version,
+            &a.subresource,
+        )
+            .cmp(&(
+                b.operation,
+                b.time.as_deref().unwrap_or(""),
+                &b.manager,
+                &b.api_version,
+                &b.subresource,
+            ))
     });
     Value::Array(
         sorted

@@ -76,7 +76,9 @@ pub(crate) fn conflicts_message(c: &[Conflict]) -> String {
     }
     let mut by: Vec<(String, Vec<&str>)> = Vec::new();
     let mut sorted: Vec<&Conflict> = c.iter().collect();
-    sorted.sort_by(|a, b| (&a.manager, a.operation, &a.api_version).cmp(&(&b.manager, b.operation, &b.api_version)));
+    sorted.sort_by(|a, b| {
+        (&a.manager, a.operation, &a.api_version).cmp(&(&b.manager, b.operation, &b.api_version))
+    });
     for x in sorted {
         let m = x.manager_display();
         match by.last_mut() {
@@ -89,7 +91,11 @@ pub(crate) fn conflicts_message(c: &[Conflict]) -> String {
         lines.push(format!("conflicts with {m}:"));
         lines.extend(fields.into_iter().map(|f| format!("- {f}")));
     }
-    format!("Apply failed with {} conflicts: {}", c.len(), lines.join("\n"))
+    format!(
+        "Apply failed with {} conflicts: {}",
+        c.len(),
+        lines.join("\n")
+    )
 }
 
 impl Operation {
@@ -104,16 +110,19 @@ impl Operation {
 
 /// Apply `applied` (the request body, already decoded) for `manager`.
 ///
-/// `live` is the stored object (`None` to create it), `def` its type, `now`
-/// an RFC 3339 time for the manager's entry. Returns the new object with
+/// `live` is the stored object (`None` to create it), `api_version` the
+/// version of the endpoint (`apps/v1`), `def` the type, `now` an RFC 3339
+/// time for the manager's entry. Returns the new object with
 /// updated `metadata.managedFields`. Errors: [`PatchError::Conflicts`] (409),
 /// [`PatchError::BadRequest`] for `metadata.managedFields` in the body, a
 /// wrong `apiVersion` or an associative-list item without its keys.
+#[allow(clippy::too_many_arguments)]
 pub fn apply(
     live: Option<&Value>,
     applied: &Value,
     manager: &str,
     force: bool,
+    api_version: &str,
     schema: &Schema,
     def: &Definition,
     now: &str,
@@ -128,37 +137,39 @@ pub fn apply(
         .and_then(|m| m.get("managedFields"))
         .is_some_and(|v| !v.is_null())
     {
-        return Err(PatchError::BadRequest("metadata.managedFields must be nil".into()));
+        return Err(PatchError::BadRequest(
+            "metadata.managedFields must be nil".into(),
+        ));
     }
-    let api_version = am.get("apiVersion").and_then(Value::as_str).unwrap_or_default();
-    let expected = live
-        .and_then(|l| l.get("apiVersion"))
+    let specified = am
+        .get("apiVersion")
         .and_then(Value::as_str)
-        .map(str::to_string)
-        .or_else(|| def.gvks.first().map(|g| g.api_version()));
-    if let Some(expected) = expected {
-        let known = def.gvks.iter().any(|g| g.api_version() == api_version) || expected == api_version;
-        if !known {
-            return Err(PatchError::BadRequest(format!(
-                "Incorrect version specified in apply patch. Specified patch version: {api_version}, expected: {expected}"
-            )));
-        }
+        .unwrap_or_default();
+    if specified != api_version {
+        return Err(PatchError::BadRequest(format!(
+            "Incorrect version specified in apply patch. Specified patch version: {specified}, expected: {api_version}"
+        )));
     }
 
     let typer = Typer { schema };
     let ty = typer.root(def);
-    let mut managers = match live.and_then(|l| l.get("metadata")).and_then(|m| m.get("managedFields")) {
+    let mut managers = match live
+        .and_then(|l| l.get("metadata"))
+        .and_then(|m| m.get("managedFields"))
+    {
         Some(mf) => decode_managed_fields(mf)?,
         None => Vec::new(),
     };
-    let live_obj = live.map(without_managed_fields).unwrap_or_else(|| Value::Object(Map::new()));
+    let live_obj = live
+        .map(without_managed_fields)
+        .unwrap_or_else(|| Value::Object(Map::new()));
 
     let config_set = typer.to_field_set(ty, applied)?;
     let merged = typer.merge(ty, Some(&live_obj), applied, &[])?;
 
-    let me = managers
-        .iter()
-        .position(|e| e.operation == Operation::Apply && e.manager == manager && e.subresource.is_none());
+    let me = managers.iter().position(|e| {
+        e.operation == Operation::Apply && e.manager == manager && e.subresource.is_none()
+    });
     let last_set = me.map(|i| managers[i].set.clone()).unwrap_or_default();
 
     // Fields the manager stops applying are removed unless someone still owns them.
@@ -261,6 +272,12 @@ pub fn apply(
 /// the request itself carries replace the stored ones when non-empty, `[]` or
 /// `[{}]` resets them, fields this write adds or changes move to `manager`,
 /// and every other manager loses the fields changed or removed.
+///
+/// The type comes from `new`'s `apiVersion`/`kind` in `schema` (values of
+/// kinds it does not know are typed by their shape). Like upstream's
+/// `UpdateNoErrors`, a failure (e.g. a list-map item without its key) leaves
+/// `new` without managedFields instead of failing the write;
+/// [`try_update_managed_fields`] reports it.
 pub fn update_managed_fields(
     old: Option<&Value>,
     new: &mut Value,
@@ -268,18 +285,51 @@ pub fn update_managed_fields(
     api_version: &str,
     now: &str,
     schema: &Schema,
-    def: &Definition,
+) {
+    let def = gvk_of(new).and_then(|g| schema.for_gvk(&g));
+    if try_update_managed_fields(old, new, manager, api_version, now, schema, def).is_err()
+        && let Some(Value::Object(m)) = new.get_mut("metadata")
+    {
+        m.shift_remove("managedFields");
+    }
+}
+
+fn gvk_of(v: &Value) -> Option<crate::schema::Gvk> {
+    let av = v.get("apiVersion")?.as_str()?;
+    let kind = v.get("kind")?.as_str()?;
+    let (group, version) = av.split_once('/').unwrap_or(("", av));
+    Some(crate::schema::Gvk::new(group, version, kind))
+}
+
+/// [`update_managed_fields`] with an explicit type (`None`: typed by shape),
+/// returning its errors.
+pub fn try_update_managed_fields(
+    old: Option<&Value>,
+    new: &mut Value,
+    manager: &str,
+    api_version: &str,
+    now: &str,
+    schema: &Schema,
+    def: Option<&Definition>,
 ) -> Result<(), PatchError> {
     if !new.is_object() {
         return Ok(());
     }
-    let new_mf = new.get("metadata").and_then(|m| m.get("managedFields")).cloned();
-    let old_mf = old.and_then(|o| o.get("metadata")).and_then(|m| m.get("managedFields"));
+    let new_mf = new
+        .get("metadata")
+        .and_then(|m| m.get("managedFields"))
+        .cloned();
+    let old_mf = old
+        .and_then(|o| o.get("metadata"))
+        .and_then(|m| m.get("managedFields"));
     let mut managers = match &new_mf {
         Some(mf) if is_reset(mf) => Vec::new(),
         Some(mf) => match decode_managed_fields(mf) {
             Ok(m) if !m.is_empty() => m,
-            _ => old_mf.map(decode_managed_fields).transpose()?.unwrap_or_default(),
+            _ => old_mf
+                .map(decode_managed_fields)
+                .transpose()?
+                .unwrap_or_default(),
         },
         None => match old_mf.map(decode_managed_fields) {
             Some(Ok(m)) => m,
@@ -288,11 +338,13 @@ pub fn update_managed_fields(
             None => Vec::new(),
         },
     };
-    let old_obj = old.map(without_managed_fields).unwrap_or_else(|| Value::Object(Map::new()));
+    let old_obj = old
+        .map(without_managed_fields)
+        .unwrap_or_else(|| Value::Object(Map::new()));
     let new_obj = without_managed_fields(new);
 
     let typer = Typer { schema };
-    let ty = typer.root(def);
+    let ty = def.map_or(typed::Ty::Deduced, |d| typer.root(d));
     let cmp = typer.compare(ty, Some(&old_obj), Some(&new_obj))?;
     let mut taken = cmp.added.clone();
     taken.union(&cmp.modified);
@@ -385,13 +437,499 @@ fn sync_last_applied(obj: &mut Value, applied: &Value) {
         return;
     }
     let mut cfg = applied.clone();
-    if let Some(Value::Object(a)) = cfg.get_mut("metadata").and_then(|m| m.get_mut("annotations")) {
+    if let Some(Value::Object(a)) = cfg
+        .get_mut("metadata")
+        .and_then(|m| m.get_mut("annotations"))
+    {
         a.shift_remove(LAST_APPLIED_ANNOTATION);
-        if a.is_empty() {
-            if let Some(Value::Object(m)) = cfg.get_mut("metadata") {
-                m.shift_remove("annotations");
-            }
+        if a.is_empty()
+            && let Some(Value::Object(m)) = cfg.get_mut("metadata")
+        {
+            m.shift_remove("annotations");
         }
     }
     obj["metadata"]["annotations"][LAST_APPLIED_ANNOTATION] = Value::String(cfg.to_string());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::Gvk;
+    use serde_json::json;
+
+    const T1: &str = "2026-01-01T00:00:00Z";
+    const T2: &str = "2026-01-01T00:01:00Z";
+
+    fn deploy_def() -> &'static Definition {
+        Schema::builtin()
+            .for_gvk(&Gvk::new("apps", "v1", "Deployment"))
+            .unwrap()
+    }
+    fn ssa(live: Option<&Value>, cfg: &Value, mgr: &str, force: bool) -> Result<Value, PatchError> {
+        apply(
+            live,
+            cfg,
+            mgr,
+            force,
+            "apps/v1",
+            Schema::builtin(),
+            deploy_def(),
+            T1,
+        )
+    }
+    fn upd(
+        old: Option<&Value>,
+        new: &mut Value,
+        mgr: &str,
+        av: &str,
+        now: &str,
+        s: &Schema,
+        def: &Definition,
+    ) -> Result<(), PatchError> {
+        try_update_managed_fields(old, new, mgr, av, now, s, Some(def))
+    }
+    fn config(replicas: i64, containers: Value) -> Value {
+        json!({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "web", "labels": {"app": "web"}},
+            "spec": {
+                "replicas": replicas,
+                "selector": {"matchLabels": {"app": "web"}},
+                "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": containers}}
+            }
+        })
+    }
+    fn nginx(image: &str) -> Value {
+        json!({"name": "nginx", "image": image, "ports": [{"containerPort": 80}]})
+    }
+    fn entry<'v>(obj: &'v Value, manager: &str) -> Option<&'v Value> {
+        obj["metadata"]["managedFields"]
+            .as_array()?
+            .iter()
+            .find(|e| e["manager"] == manager)
+    }
+
+    #[test]
+    fn apply_creates_with_upstream_field_set() {
+        let out = ssa(
+            None,
+            &config(2, json!([nginx("nginx:1.25")])),
+            "kubectl",
+            false,
+        )
+        .unwrap();
+        assert_eq!(out["spec"]["replicas"], 2);
+        let mf = out["metadata"]["managedFields"].as_array().unwrap();
+        assert_eq!(mf.len(), 1);
+        assert_eq!(mf[0]["manager"], "kubectl");
+        assert_eq!(mf[0]["operation"], "Apply");
+        assert_eq!(mf[0]["apiVersion"], "apps/v1");
+        assert_eq!(mf[0]["time"], T1);
+        assert_eq!(mf[0]["fieldsType"], "FieldsV1");
+        assert_eq!(
+            mf[0]["fieldsV1"],
+            json!({
+                "f:metadata": {"f:labels": {"f:app": {}}},
+                "f:spec": {
+                    "f:replicas": {},
+                    "f:selector": {},
+                    "f:template": {
+                        "f:metadata": {"f:labels": {"f:app": {}}},
+                        "f:spec": {"f:containers": {"k:{\"name\":\"nginx\"}": {
+                            ".": {}, "f:image": {}, "f:name": {},
+                            "f:ports": {"k:{\"containerPort\":80,\"protocol\":\"TCP\"}": {".": {}, "f:containerPort": {}}}
+                        }}}
+                    }
+                }
+            })
+        );
+        // Creating applies the configuration as is (the caller defaults it).
+        assert!(
+            out["spec"]["template"]["spec"]["containers"][0]["ports"][0]
+                .get("protocol")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn fields_no_longer_applied_are_removed() {
+        let mut cfg = config(2, json!([nginx("nginx:1.25")]));
+        cfg["metadata"]["labels"]["tier"] = json!("fe");
+        cfg["metadata"]["annotations"] = json!({"a": "1"});
+        let live = ssa(None, &cfg, "kubectl", false).unwrap();
+        let out = ssa(
+            Some(&live),
+            &config(2, json!([nginx("nginx:1.25")])),
+            "kubectl",
+            false,
+        )
+        .unwrap();
+        assert_eq!(out["metadata"]["labels"], json!({"app": "web"}));
+        assert!(
+            out["metadata"].get("annotations").is_none(),
+            "{}",
+            out["metadata"]
+        );
+        // Fields nobody applied (set by the server or other writers) stay.
+        let mut live2 = live.clone();
+        live2["spec"]["progressDeadlineSeconds"] = json!(600);
+        let out = ssa(
+            Some(&live2),
+            &config(2, json!([nginx("nginx:1.25")])),
+            "kubectl",
+            false,
+        )
+        .unwrap();
+        assert_eq!(out["spec"]["progressDeadlineSeconds"], 600);
+    }
+
+    #[test]
+    fn conflicting_appliers_and_force() {
+        let live = ssa(
+            None,
+            &config(2, json!([nginx("nginx:1.25")])),
+            "kubectl",
+            false,
+        )
+        .unwrap();
+        let helm = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"}, "spec": {"replicas": 5}});
+        let e = ssa(Some(&live), &helm, "helm", false).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "Apply failed with 1 conflict: conflict with \"kubectl\": .spec.replicas"
+        );
+        let s = e.to_api_error().to_status();
+        assert_eq!(s["code"], 409);
+        assert_eq!(s["reason"], "Conflict");
+        assert_eq!(
+            s["details"]["causes"],
+            json!([{"reason": "FieldManagerConflict", "message": "conflict with \"kubectl\"", "field": ".spec.replicas"}])
+        );
+        // Same value: shared ownership, no conflict.
+        let same = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"}, "spec": {"replicas": 2}});
+        let out = ssa(Some(&live), &same, "helm", false).unwrap();
+        assert_eq!(
+            entry(&out, "helm").unwrap()["fieldsV1"],
+            json!({"f:spec": {"f:replicas": {}}})
+        );
+        assert!(
+            entry(&out, "kubectl").unwrap()["fieldsV1"]["f:spec"]
+                .get("f:replicas")
+                .is_some()
+        );
+        // Force: helm takes the field over.
+        let out = ssa(Some(&live), &helm, "helm", true).unwrap();
+        assert_eq!(out["spec"]["replicas"], 5);
+        assert!(
+            entry(&out, "kubectl").unwrap()["fieldsV1"]["f:spec"]
+                .get("f:replicas")
+                .is_none()
+        );
+        // kubectl no longer owns replicas: dropping it from its config keeps helm's value.
+        let mut cfg = config(2, json!([nginx("nginx:1.25")]));
+        cfg["spec"]
+            .as_object_mut()
+            .unwrap()
+            .shift_remove("replicas");
+        let out = ssa(Some(&out), &cfg, "kubectl", false).unwrap();
+        assert_eq!(out["spec"]["replicas"], 5);
+    }
+
+    #[test]
+    fn conflict_with_update_manager_names_its_version() {
+        let def = deploy_def();
+        let mut live = config(1, json!([nginx("nginx:1.25")]));
+        upd(
+            None,
+            &mut live,
+            "kubectl-client-side-apply",
+            "apps/v1",
+            T1,
+            Schema::builtin(),
+            def,
+        )
+        .unwrap();
+        let e = ssa(
+            Some(&live),
+            &config(3, json!([nginx("nginx:1.26")])),
+            "helm",
+            false,
+        )
+        .unwrap_err();
+        let PatchError::Conflicts(c) = &e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(c.len(), 2);
+        assert_eq!(
+            e.to_string(),
+            "Apply failed with 2 conflicts: conflicts with \"kubectl-client-side-apply\" using apps/v1:\n- .spec.replicas\n- .spec.template.spec.containers[name=\"nginx\"].image"
+        );
+        assert_eq!(
+            c[0].message(),
+            "conflict with \"kubectl-client-side-apply\" using apps/v1"
+        );
+    }
+
+    #[test]
+    fn list_map_items_are_owned_per_key() {
+        let a = ssa(None, &config(1, json!([nginx("nginx:1.25")])), "a", false).unwrap();
+        let side = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+                          "spec": {"template": {"spec": {"containers": [{"name": "sidecar", "image": "busybox"}]}}}});
+        let b = ssa(Some(&a), &side, "b", false).unwrap();
+        let names: Vec<_> = b["spec"]["template"]["spec"]["containers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].clone())
+            .collect();
+        assert_eq!(names, [json!("nginx"), json!("sidecar")]);
+        // a drops its container: only b's stays.
+        let out = ssa(Some(&b), &config(1, json!([])), "a", false).unwrap();
+        assert_eq!(
+            out["spec"]["template"]["spec"]["containers"],
+            json!([{"name": "sidecar", "image": "busybox"}])
+        );
+    }
+
+    #[test]
+    fn atomic_lists_and_structs_are_replaced() {
+        let mut cfg = config(1, json!([nginx("x")]));
+        cfg["spec"]["template"]["spec"]["tolerations"] =
+            json!([{"key": "a", "operator": "Exists"}, {"key": "b", "operator": "Exists"}]);
+        let live = ssa(None, &cfg, "a", false).unwrap();
+        cfg["spec"]["template"]["spec"]["tolerations"] =
+            json!([{"key": "c", "operator": "Exists"}]);
+        cfg["spec"]["selector"] =
+            json!({"matchExpressions": [{"key": "app", "operator": "Exists"}]});
+        let out = ssa(Some(&live), &cfg, "a", false).unwrap();
+        assert_eq!(
+            out["spec"]["template"]["spec"]["tolerations"],
+            json!([{"key": "c", "operator": "Exists"}])
+        );
+        assert_eq!(
+            out["spec"]["selector"],
+            json!({"matchExpressions": [{"key": "app", "operator": "Exists"}]})
+        );
+        let fs = &entry(&out, "a").unwrap()["fieldsV1"]["f:spec"];
+        assert_eq!(fs["f:template"]["f:spec"]["f:tolerations"], json!({}));
+    }
+
+    #[test]
+    fn bad_apply_requests() {
+        let mut cfg = config(1, json!([]));
+        cfg["metadata"]["managedFields"] = json!([]);
+        assert_eq!(
+            ssa(None, &cfg, "a", false).unwrap_err(),
+            PatchError::BadRequest("metadata.managedFields must be nil".into())
+        );
+        let mut cfg = config(1, json!([]));
+        cfg["apiVersion"] = json!("apps/v1beta2");
+        assert!(
+            matches!(ssa(None, &cfg, "a", false), Err(PatchError::BadRequest(m)) if m.starts_with("Incorrect version"))
+        );
+        let cfg = config(1, json!([{"image": "x"}]));
+        assert!(
+            matches!(ssa(None, &cfg, "a", false), Err(PatchError::BadRequest(m)) if m.contains("omits key field \"name\""))
+        );
+    }
+
+    #[test]
+    fn update_records_changes_and_takes_them_from_appliers() {
+        let s = Schema::builtin();
+        let def = deploy_def();
+        let mut created = config(1, json!([nginx("nginx:1.25")]));
+        upd(None, &mut created, "kubectl-create", "apps/v1", T1, s, def).unwrap();
+        let e = entry(&created, "kubectl-create").unwrap();
+        assert_eq!(e["operation"], "Update");
+        assert_eq!(
+            e["fieldsV1"]["f:metadata"],
+            json!({"f:labels": {".": {}, "f:app": {}}})
+        );
+        assert_eq!(
+            e["fieldsV1"]["f:spec"]["f:template"]["f:spec"]["f:containers"]["k:{\"name\":\"nginx\"}"]
+                ["."],
+            json!({})
+        );
+        assert!(e["fieldsV1"]["f:spec"]["f:template"].get(".").is_none());
+
+        // An applier owns the image; kubectl set image (an Update) takes it.
+        let applied = ssa(
+            Some(&created),
+            &config(1, json!([nginx("nginx:1.25")])),
+            "kubectl",
+            false,
+        )
+        .unwrap();
+        let mut edited = applied.clone();
+        edited["spec"]["template"]["spec"]["containers"][0]["image"] = json!("nginx:1.27");
+        upd(
+            Some(&applied),
+            &mut edited,
+            "kubectl-set",
+            "apps/v1",
+            T2,
+            s,
+            def,
+        )
+        .unwrap();
+        let ap = &entry(&edited, "kubectl").unwrap()["fieldsV1"]["f:spec"]["f:template"]["f:spec"]
+            ["f:containers"]["k:{\"name\":\"nginx\"}"];
+        assert!(ap.get("f:image").is_none(), "{ap}");
+        assert_eq!(entry(&edited, "kubectl-set").unwrap()["time"], T2);
+        // Apply entries sort first.
+        assert_eq!(edited["metadata"]["managedFields"][0]["operation"], "Apply");
+
+        // A second update of the same manager merges into one entry.
+        let mut again = edited.clone();
+        again["spec"]["replicas"] = json!(4);
+        upd(
+            Some(&edited),
+            &mut again,
+            "kubectl-set",
+            "apps/v1",
+            T2,
+            s,
+            def,
+        )
+        .unwrap();
+        let set = &entry(&again, "kubectl-set").unwrap()["fieldsV1"]["f:spec"];
+        assert!(set.get("f:replicas").is_some() && set.get("f:template").is_some());
+        assert_eq!(
+            again["metadata"]["managedFields"].as_array().unwrap().len(),
+            3
+        );
+
+        // A no-op update records nothing new.
+        let mut same = again.clone();
+        upd(Some(&again), &mut same, "other", "apps/v1", T2, s, def).unwrap();
+        assert!(entry(&same, "other").is_none());
+    }
+
+    #[test]
+    fn managed_fields_reset_and_override() {
+        let s = Schema::builtin();
+        let def = deploy_def();
+        let live = ssa(None, &config(1, json!([])), "kubectl", false).unwrap();
+        let mut cleared = live.clone();
+        cleared["metadata"]["managedFields"] = json!([{}]);
+        upd(
+            Some(&live),
+            &mut cleared,
+            "kubectl-patch",
+            "apps/v1",
+            T2,
+            s,
+            def,
+        )
+        .unwrap();
+        assert!(cleared["metadata"].get("managedFields").is_none());
+        // Without managedFields in the request, the stored ones are kept.
+        let mut plain = live.clone();
+        plain["metadata"]
+            .as_object_mut()
+            .unwrap()
+            .shift_remove("managedFields");
+        upd(Some(&live), &mut plain, "x", "apps/v1", T2, s, def).unwrap();
+        assert_eq!(
+            plain["metadata"]["managedFields"],
+            live["metadata"]["managedFields"]
+        );
+    }
+
+    #[test]
+    fn kubectl_server_side_upgrade_from_client_side_apply() {
+        let s = Schema::builtin();
+        let def = deploy_def();
+        let mut last = config(1, json!([nginx("nginx:1.25")]));
+        let mut live = last.clone();
+        live["metadata"]["annotations"] = json!({LAST_APPLIED_ANNOTATION: last.to_string()});
+        upd(
+            None,
+            &mut live,
+            "kubectl-client-side-apply",
+            "apps/v1",
+            T1,
+            s,
+            def,
+        )
+        .unwrap();
+        // kubectl apply --server-side of a changed config: fields unchanged since
+        // the client-side apply may be taken over.
+        let out = ssa(
+            Some(&live),
+            &config(3, json!([nginx("nginx:1.26")])),
+            "kubectl",
+            false,
+        )
+        .unwrap();
+        assert_eq!(out["spec"]["replicas"], 3);
+        let csa = entry(&out, "kubectl-client-side-apply").unwrap();
+        assert!(csa["fieldsV1"]["f:spec"].get("f:replicas").is_none());
+        let synced: Value = serde_json::from_str(
+            out["metadata"]["annotations"][LAST_APPLIED_ANNOTATION]
+                .as_str()
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(synced["spec"]["replicas"], 3);
+        // Someone else changed replicas since: that one stays a conflict.
+        last["spec"]["replicas"] = json!(1);
+        let mut drifted = live.clone();
+        drifted["spec"]["replicas"] = json!(7);
+        let mut drifted2 = drifted.clone();
+        upd(
+            Some(&live),
+            &mut drifted2,
+            "kubectl-client-side-apply",
+            "apps/v1",
+            T2,
+            s,
+            def,
+        )
+        .unwrap();
+        let e = ssa(
+            Some(&drifted2),
+            &config(3, json!([nginx("nginx:1.25")])),
+            "kubectl",
+            false,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "Apply failed with 1 conflict: conflict with \"kubectl-client-side-apply\" using apps/v1: .spec.replicas"
+        );
+        // Other managers get no such pass.
+        assert!(
+            ssa(
+                Some(&live),
+                &config(3, json!([nginx("nginx:1.25")])),
+                "helm",
+                false
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn update_resolves_the_kind_and_never_fails() {
+        let s = Schema::builtin();
+        let mut obj = config(1, json!([nginx("x")]));
+        update_managed_fields(None, &mut obj, "m", "apps/v1", T1, s);
+        assert_eq!(
+            entry(&obj, "m").unwrap()["fieldsV1"]["f:spec"]["f:selector"],
+            json!({})
+        );
+        // A kind the schema does not know is typed by shape.
+        let mut cr = json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}, "spec": {"size": 1}});
+        update_managed_fields(None, &mut cr, "m", "example.com/v1", T1, s);
+        assert_eq!(
+            entry(&cr, "m").unwrap()["fieldsV1"],
+            json!({"f:spec": {".": {}, "f:size": {}}})
+        );
+        // Errors leave the object untracked, as upstream's UpdateNoErrors.
+        let mut bad = config(1, json!([{"image": "x"}]));
+        bad["metadata"]["managedFields"] = obj["metadata"]["managedFields"].clone();
+        update_managed_fields(Some(&obj), &mut bad, "m", "apps/v1", T1, s);
+        assert!(bad["metadata"].get("managedFields").is_none());
+    }
 }

@@ -38,7 +38,10 @@ impl Ty<'_> {
             self,
             Ty::Struct { atomic: true, .. }
                 | Ty::Map { atomic: true, .. }
-                | Ty::List { kind: ListKind::Atomic, .. }
+                | Ty::List {
+                    kind: ListKind::Atomic,
+                    ..
+                }
                 | Ty::Scalar
         )
     }
@@ -97,9 +100,11 @@ impl<'a> Typer<'a> {
                     def: d,
                     atomic: prop_atomic || self.raw_map_type_atomic(name),
                 },
-                Some(Definition { ty: Type::Ref(_) | Type::Object | Type::Any, .. }) | None => {
-                    Ty::Deduced
-                }
+                Some(Definition {
+                    ty: Type::Ref(_) | Type::Object | Type::Any,
+                    ..
+                })
+                | None => Ty::Deduced,
                 Some(d) => self.ty(&d.ty, prop),
             },
             Type::Map(elem) => Ty::Map {
@@ -182,13 +187,22 @@ impl<'a> Typer<'a> {
 
     fn key_default(&self, elem: &Type, key: &str) -> Option<Value> {
         let Type::Ref(name) = elem else { return None };
-        self.schema
+        let declared = self
+            .schema
             .raw_definitions()
-            .get(name)?
-            .get("properties")?
-            .get(key)?
-            .get("default")
-            .cloned()
+            .get(name)
+            .and_then(|d| d.get("properties"))
+            .and_then(|p| p.get(key))
+            .and_then(|p| p.get("default"))
+            .cloned();
+        // The shipped definitions lack some defaults upstream's OpenAPI has
+        // for list-map keys.
+        declared.or_else(|| match (name.as_str(), key) {
+            ("io.k8s.api.core.v1.ContainerPort" | "io.k8s.api.core.v1.ServicePort", "protocol") => {
+                Some(Value::String("TCP".into()))
+            }
+            _ => None,
+        })
     }
 
     fn index_items<'v>(
@@ -316,7 +330,12 @@ impl<'a> Typer<'a> {
             if li < lhs.len() && ri < rhs.len() {
                 let pe = &lhs[li].0;
                 if *pe == rhs[ri].0 {
-                    out.push(self.merge(ity, Some(lhs[li].1), rhs[ri].1, &child(path, pe.clone()))?);
+                    out.push(self.merge(
+                        ity,
+                        Some(lhs[li].1),
+                        rhs[ri].1,
+                        &child(path, pe.clone()),
+                    )?);
                     done.push(pe);
                     li += 1;
                     ri += 1;
@@ -459,7 +478,11 @@ impl<'a> Typer<'a> {
         for (pe, lchild) in last.children() {
             let ochild = owned.and_then(|o| o.child(pe));
             match (ty, &mut *v, pe) {
-                (Ty::Struct { .. } | Ty::Map { .. } | Ty::Deduced, Value::Object(m), PathElement::Field(k)) => {
+                (
+                    Ty::Struct { .. } | Ty::Map { .. } | Ty::Deduced,
+                    Value::Object(m),
+                    PathElement::Field(k),
+                ) => {
                     if ochild.is_none() {
                         m.shift_remove(k);
                     } else if let Some(cv) = m.get_mut(k) {
@@ -479,7 +502,13 @@ impl<'a> Typer<'a> {
                     if ochild.is_none() {
                         a.remove(i);
                     } else {
-                        self.prune(self.item_ty(elem), &mut a[i], lchild, ochild, &child(path, pe.clone()))?;
+                        self.prune(
+                            self.item_ty(elem),
+                            &mut a[i],
+                            lchild,
+                            ochild,
+                            &child(path, pe.clone()),
+                        )?;
                     }
                 }
                 _ => {}
