@@ -6,3 +6,6 @@ pub mod openapi;
 pub mod resources;
 
 pub use resources::{RESOURCES, ResourceInfo, Subresource};
+pub mod printers;
+pub mod registry;
+pub mod validation;

@@ -1,0 +1,4 @@
+//! Strategies of the `batch` group.
+
+pub mod cronjob;
+pub mod job;

@@ -1,0 +1,9 @@
+//! Strategies of the core (`""`) group.
+
+pub mod configmap;
+pub mod namespace;
+pub mod pod;
+pub mod podspec;
+pub mod secret;
+pub mod service;
+pub mod storage;
