@@ -1,1 +1,24 @@
-//! apiserver crate.
+//! The Kubernetes-compatible API server: HTTPS with x509 client
+//! authentication, the authn -> authz -> admission -> handler pipeline, REST
+//! handlers for every built-in resource, the watch cache, discovery and
+//! OpenAPI. It is the only component that talks to the store.
+
+pub mod auth;
+pub mod conversion;
+pub mod fieldvalidation;
+pub mod filter;
+pub mod handler;
+pub mod managed;
+pub mod meta;
+pub mod metrics;
+pub mod negotiation;
+pub mod patching;
+pub mod pki;
+pub mod request_info;
+pub mod response;
+pub mod rest;
+pub mod server;
+pub mod tls;
+pub mod watchcache;
+
+pub use server::{ApiServer, Config, Running, serve};

@@ -1,0 +1,108 @@
+//! Small accessors for `metadata` of objects held as `serde_json::Value`.
+
+use serde_json::{Map, Value};
+
+/// `metadata.name` (empty if unset).
+pub fn name(obj: &Value) -> &str {
+    obj.pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+}
+
+/// `metadata.namespace` (empty if unset).
+pub fn namespace(obj: &Value) -> &str {
+    obj.pointer("/metadata/namespace")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+}
+
+/// `metadata.resourceVersion` (empty if unset).
+pub fn resource_version(obj: &Value) -> &str {
+    obj.pointer("/metadata/resourceVersion")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+}
+
+/// `metadata.uid` (empty if unset).
+pub fn uid(obj: &Value) -> &str {
+    obj.pointer("/metadata/uid")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+}
+
+/// The `metadata` map, created if missing (and replacing a non-object).
+pub fn metadata_mut(obj: &mut Value) -> &mut Map<String, Value> {
+    if !obj.is_object() {
+        *obj = Value::Object(Map::new());
+    }
+    let m = obj.as_object_mut().expect("object");
+    let md = m
+        .entry("metadata")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if !md.is_object() {
+        *md = Value::Object(Map::new());
+    }
+    md.as_object_mut().expect("object")
+}
+
+/// Set (or with `None`, remove) a metadata field.
+pub fn set_meta(obj: &mut Value, field: &str, v: Option<Value>) {
+    let md = metadata_mut(obj);
+    match v {
+        Some(v) => {
+            md.insert(field.to_string(), v);
+        }
+        None => {
+            md.remove(field);
+        }
+    }
+}
+
+/// The labels as a map (empty if none).
+pub fn labels(obj: &Value) -> Option<&Map<String, Value>> {
+    obj.pointer("/metadata/labels").and_then(Value::as_object)
+}
+
+/// `metadata.finalizers`.
+pub fn finalizers(obj: &Value) -> Vec<String> {
+    obj.pointer("/metadata/finalizers")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// True if `metadata.deletionTimestamp` is set.
+pub fn is_terminating(obj: &Value) -> bool {
+    obj.pointer("/metadata/deletionTimestamp")
+        .is_some_and(|v| !v.is_null())
+}
+
+/// Now, as upstream's RFC 3339 second-precision UTC timestamp.
+pub fn now_rfc3339() -> String {
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// The storage key of an object: `<prefix><namespace>/<name>` or `<prefix><name>`.
+pub fn key(prefix: &str, namespace: &str, name: &str) -> String {
+    if namespace.is_empty() {
+        format!("{prefix}{name}")
+    } else {
+        format!("{prefix}{namespace}/{name}")
+    }
+}
+
+/// A value's string form for field selectors (`true`, `42`, `Running`).
+pub fn scalar_string(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Null => Some(String::new()),
+        _ => None,
+    }
+}

@@ -1,0 +1,90 @@
+//! The bridge between PATCH requests and the patch engines of
+//! `apimachinery::patch`: parse the patch document by content type and apply
+//! it to an object of a built-in kind.
+
+use api::ResourceInfo;
+use apimachinery::patch;
+use apimachinery::{ApiError, Gvk, Schema};
+use serde_json::Value;
+
+use crate::negotiation::BodyType;
+
+/// Parse a patch body.
+pub fn parse_patch(bt: BodyType, body: &[u8]) -> Result<Value, ApiError> {
+    let bad =
+        |e: &dyn std::fmt::Display| ApiError::bad_request(format!("error decoding patch: {e}"));
+    match bt {
+        BodyType::JsonPatch | BodyType::MergePatch | BodyType::StrategicMergePatch => {
+            serde_json::from_slice(body).map_err(|e| bad(&e))
+        }
+        // apply bodies are YAML (kubectl sends JSON, which is YAML too)
+        BodyType::ApplyPatch => apimachinery::codec::yaml::from_yaml(body).map_err(|e| bad(&e)),
+        _ => Err(ApiError::unsupported_media_type(match bt {
+            BodyType::Protobuf => "application/vnd.kubernetes.protobuf",
+            BodyType::Yaml => "application/yaml",
+            _ => "application/json",
+        })),
+    }
+}
+
+/// Apply a patch of type `bt` to `current` (`Value::Null` if the object does
+/// not exist, which only apply allows).
+pub fn apply_patch(
+    res: &ResourceInfo,
+    bt: BodyType,
+    current: &Value,
+    patch_doc: &Value,
+    manager: &str,
+    force: bool,
+) -> Result<Value, ApiError> {
+    let schema = Schema::builtin();
+    let gvk = Gvk::new(res.group, res.version, res.kind);
+    let def = schema
+        .for_gvk(&gvk)
+        .ok_or_else(|| ApiError::internal(format!("no schema for {}", res.kind)))?;
+    let out = match bt {
+        BodyType::JsonPatch => patch::json_patch(current, patch_doc)?,
+        BodyType::MergePatch => patch::merge_patch(current, patch_doc)?,
+        BodyType::StrategicMergePatch => patch::strategic_merge(current, patch_doc, schema, def)?,
+        BodyType::ApplyPatch => {
+            let live = if current.is_null() {
+                None
+            } else {
+                Some(current)
+            };
+            crate::managed::apply(
+                live,
+                patch_doc,
+                manager,
+                force,
+                &res.api_version(),
+                schema,
+                def,
+            )?
+        }
+        _ => return Err(ApiError::unsupported_media_type("")),
+    };
+    Ok(out)
+}
+
+/// Apply a patch to a `Scale` object.
+pub fn apply_scale_patch(
+    bt: BodyType,
+    current: &Value,
+    patch_doc: &Value,
+) -> Result<Value, ApiError> {
+    let schema = Schema::builtin();
+    let def = schema
+        .for_gvk(&Gvk::new("autoscaling", "v1", "Scale"))
+        .ok_or_else(|| ApiError::internal("no schema for Scale"))?;
+    Ok(match bt {
+        BodyType::JsonPatch => patch::json_patch(current, patch_doc)?,
+        BodyType::MergePatch => patch::merge_patch(current, patch_doc)?,
+        BodyType::StrategicMergePatch => patch::strategic_merge(current, patch_doc, schema, def)?,
+        _ => {
+            return Err(ApiError::unsupported_media_type(
+                "application/apply-patch+yaml",
+            ));
+        }
+    })
+}

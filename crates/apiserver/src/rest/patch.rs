@@ -1,0 +1,116 @@
+//! PATCH: JSON patch, JSON merge patch, strategic merge patch and server-side
+//! apply, applied to the current object inside a guaranteed update and then
+//! treated as an update (or, for apply to a missing object, a create).
+
+use apimachinery::ApiError;
+use bytes::Bytes;
+use http::{Response, StatusCode};
+use serde_json::Value;
+
+use super::Rest;
+use super::store::Change;
+use super::write::{self, Decoded};
+use crate::meta;
+use crate::negotiation::{self, BodyType};
+use crate::patching;
+use crate::response::{self, Body};
+
+/// Serve a PATCH of the main resource or of `status`.
+pub async fn patch(rest: &Rest<'_>, body: Bytes) -> Result<Response<Body>, ApiError> {
+    let bt = negotiation::body_type(rest.header("content-type"))?;
+    let manager = match bt {
+        BodyType::ApplyPatch => match rest.query.get("fieldManager") {
+            Some(m) if !m.is_empty() => m.to_string(),
+            _ => {
+                return Err(ApiError::bad_request(
+                    "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch",
+                ));
+            }
+        },
+        _ => write::field_manager(rest)?,
+    };
+    let force = rest.query.flag("force");
+    if force && bt != BodyType::ApplyPatch {
+        return Err(ApiError::bad_request(
+            "force: Forbidden: may not be specified for non-apply patch",
+        ));
+    }
+    let patch_doc = patching::parse_patch(bt, &body)?;
+    let dry = rest.dry_run()?;
+    let name = rest.info.name.clone();
+    let gr = rest.res.group_resource();
+    let mut warnings: Vec<String> = Vec::new();
+    let mut dry_result = None;
+    let result = rest
+        .objects()
+        .guaranteed_update(&rest.info.namespace, &name, |cur| {
+            let cur_out = rest.server.convert_value_out(rest.res, cur.clone());
+            let patched =
+                patching::apply_patch(rest.res, bt, &cur_out, &patch_doc, &manager, force)?;
+            let patched_rv = meta::resource_version(&patched).to_string();
+            if !patched_rv.is_empty() && patched_rv != meta::resource_version(cur) {
+                return Err(ApiError::stale_resource_version(&gr, &name));
+            }
+            let (raw, dups) = (patched, Vec::new());
+            let Decoded { obj, warnings: w } = write::admit_shape(rest, raw, dups)?;
+            warnings = w;
+            let mut new = rest.server.convert_value_in(rest.res, obj);
+            if meta::name(&new) != name {
+                return Err(ApiError::bad_request(format!(
+                    "the name of the object ({}) does not match the name on the URL ({name})",
+                    meta::name(&new)
+                )));
+            }
+            // apply records its own managedFields; the other patch types are updates
+            let mgr = if bt == BodyType::ApplyPatch {
+                None
+            } else {
+                Some(manager.as_str())
+            };
+            write::prepare_update(rest, &mut new, cur, mgr.unwrap_or(""))?;
+            if dry {
+                dry_result = Some(new);
+                return Ok(Change::Keep);
+            }
+            Ok(write::change_for(new))
+        })
+        .await;
+    let out = match result {
+        Ok((new, _)) => dry_result.or(new),
+        Err(e) if e.code == 404 && bt == BodyType::ApplyPatch => {
+            // apply to a missing object creates it
+            let applied =
+                patching::apply_patch(rest.res, bt, &Value::Null, &patch_doc, &manager, force)?;
+            let Decoded { obj, warnings: w } = write::admit_shape(rest, applied, vec![])?;
+            warnings = w;
+            let obj = rest.server.convert_value_in(rest.res, obj);
+            if meta::name(&obj) != name {
+                return Err(ApiError::bad_request(format!(
+                    "the name of the object ({}) does not match the name on the URL ({name})",
+                    meta::name(&obj)
+                )));
+            }
+            let created = write::create_object(rest, obj, "").await?;
+            let created = rest.server.convert_value_out(rest.res, created);
+            let mut r = response::object(StatusCode::CREATED, &created, rest.output);
+            for w in &warnings {
+                response::add_warning(&mut r, w);
+            }
+            return Ok(r);
+        }
+        Err(e) => return Err(e),
+    };
+    let Some(out) = out else {
+        return Ok(response::object(
+            StatusCode::OK,
+            &apimachinery::errors::success_status(None),
+            rest.output,
+        ));
+    };
+    let out = rest.server.convert_value_out(rest.res, out);
+    let mut r = response::object(StatusCode::OK, &out, rest.output);
+    for w in &warnings {
+        response::add_warning(&mut r, w);
+    }
+    Ok(r)
+}

@@ -1,0 +1,334 @@
+//! WATCH served from the watch cache: initial events (legacy synthetic ADDED
+//! or `sendInitialEvents=true` ending with the `k8s.io/initial-events-end`
+//! bookmark), live events filtered by selector (an object leaving the
+//! selection is reported as DELETED), periodic bookmarks, `timeoutSeconds`,
+//! and 410 Gone as an ERROR event for a resourceVersion older than the cache keeps.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use apimachinery::ApiError;
+use bytes::Bytes;
+use futures::StreamExt;
+use http::{HeaderValue, Response, StatusCode, header};
+use http_body_util::{BodyExt, StreamBody};
+use hyper::body::Frame;
+use serde_json::{Value, json};
+use tokio::sync::{broadcast, mpsc};
+
+use super::Rest;
+use crate::filter::Filter;
+use crate::negotiation::Output;
+use crate::response::Body;
+use crate::watchcache::{CacheEvent, EventKind, Obj};
+
+/// How often a watch that allows bookmarks gets one.
+const BOOKMARK_EVERY: Duration = Duration::from_secs(30);
+
+struct Encoder {
+    table: bool,
+    first: bool,
+    include: String,
+}
+
+impl Encoder {
+    fn event(&mut self, rest: &Rest<'_>, kind: &str, obj: &Obj) -> Bytes {
+        if !self.table {
+            let mut out = Vec::with_capacity(obj.json.len() + 32);
+            out.extend_from_slice(b"{\"type\":\"");
+            out.extend_from_slice(kind.as_bytes());
+            out.extend_from_slice(b"\",\"object\":");
+            out.extend_from_slice(&obj.json);
+            out.extend_from_slice(b"}\n");
+            return Bytes::from(out);
+        }
+        let mut t = json!({
+            "kind": "Table",
+            "apiVersion": "meta.k8s.io/v1",
+            "metadata": {"resourceVersion": obj.rv.to_string()},
+            "rows": [super::table::row(rest, &obj.value, chrono::Utc::now())],
+        });
+        if self.first {
+            t["columnDefinitions"] = super::table::columns(rest);
+            self.first = false;
+        } else {
+            t["columnDefinitions"] = Value::Null;
+        }
+        let _ = &self.include;
+        let mut b = serde_json::to_vec(&json!({"type": kind, "object": t})).unwrap_or_default();
+        b.push(b'\n');
+        Bytes::from(b)
+    }
+
+    fn bookmark(&self, rest: &Rest<'_>, rv: i64, initial_end: bool) -> Bytes {
+        let mut md = json!({"resourceVersion": rv.to_string()});
+        if initial_end {
+            md["annotations"] = json!({"k8s.io/initial-events-end": "true"});
+        }
+        let obj =
+            json!({"kind": rest.res.kind, "apiVersion": rest.res.api_version(), "metadata": md});
+        let mut b =
+            serde_json::to_vec(&json!({"type": "BOOKMARK", "object": obj})).unwrap_or_default();
+        b.push(b'\n');
+        Bytes::from(b)
+    }
+}
+
+fn error_event(e: &ApiError) -> Bytes {
+    let mut b =
+        serde_json::to_vec(&json!({"type": "ERROR", "object": e.to_status()})).unwrap_or_default();
+    b.push(b'\n');
+    Bytes::from(b)
+}
+
+/// Serve a WATCH.
+pub async fn watch(rest: &Rest<'_>) -> Result<Response<Body>, ApiError> {
+    let filter = Filter::new(
+        rest.res,
+        rest.query.get("labelSelector"),
+        rest.query.get("fieldSelector"),
+    )?;
+    let rv_param = rest.query.get("resourceVersion").unwrap_or("").to_string();
+    let rv_match = rest.query.get("resourceVersionMatch").unwrap_or("");
+    let send_initial = rest.query.get("sendInitialEvents").map(|v| v == "true");
+    let bookmarks = rest.query.flag("allowWatchBookmarks");
+    if send_initial.is_some() {
+        let mut errs = Vec::new();
+        let p = apimachinery::field::FieldPath::root("resourceVersionMatch");
+        if rv_match != "NotOlderThan" {
+            errs.push(apimachinery::field::FieldError::forbidden(
+                &p,
+                "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
+            ));
+        }
+        if send_initial == Some(true) && !bookmarks {
+            errs.push(apimachinery::field::FieldError::forbidden(
+                &apimachinery::field::FieldPath::root("allowWatchBookmarks"),
+                "sendInitialEvents requires setting allowWatchBookmarks to true",
+            ));
+        }
+        if !errs.is_empty() {
+            return Err(ApiError::invalid(
+                "ListOptions.meta.k8s.io",
+                "meta.k8s.io",
+                "",
+                &errs,
+            ));
+        }
+    } else if !rv_match.is_empty() {
+        return Err(ApiError::bad_request(
+            "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided",
+        ));
+    }
+    let timeout = match rest.query.int("timeoutSeconds")? {
+        Some(s) if s > 0 => Duration::from_secs(s as u64),
+        _ => Duration::from_secs(1800 + rand::random::<u64>() % 1800),
+    };
+    let cache = rest
+        .server
+        .cache_for(rest.res)
+        .ok_or_else(|| ApiError::internal("no watch cache"))?
+        .clone();
+    let objects = rest.objects();
+    let prefix = if rest.res.namespaced && !rest.info.namespace.is_empty() {
+        format!("{}{}/", objects.prefix(), rest.info.namespace)
+    } else {
+        objects.prefix().to_string()
+    };
+    let legacy_initial = send_initial.is_none() && (rv_param.is_empty() || rv_param == "0");
+    let initial = send_initial == Some(true) || legacy_initial;
+    let mut encoder = Encoder {
+        table: rest.output == Output::Table,
+        first: true,
+        include: String::new(),
+    };
+    let mut first_frames: Vec<Bytes> = Vec::new();
+    let (rx, start_rv) = if initial {
+        if rv_param.is_empty() {
+            rest.server.consistent_read().await?;
+        } else if rv_param != "0" {
+            wait_for(rest, &rv_param).await?;
+        }
+        let cacher = rest.server.cacher.clone();
+        let (objs, rev, rx) = cache.subscribe_with_state(&prefix, || cacher.revision());
+        for o in objs {
+            if filter.matches(&o.value) {
+                let o = rest.server.convert_out(rest.res, o);
+                first_frames.push(encoder.event(rest, "ADDED", &o));
+            }
+        }
+        if send_initial == Some(true) {
+            first_frames.push(encoder.bookmark(rest, rev, true));
+        }
+        (rx, rev)
+    } else {
+        let rv = wait_for(rest, &rv_param).await?;
+        match cache.subscribe(rv) {
+            Ok(sub) => {
+                for e in &sub.backlog {
+                    if let Some(frame) = filter_event(rest, &filter, &mut encoder, &prefix, e) {
+                        first_frames.push(frame);
+                    }
+                }
+                (sub.rx, sub.backlog.last().map(|e| e.rv).unwrap_or(rv))
+            }
+            Err(oldest) => {
+                // as upstream: HTTP 200 and one ERROR event carrying 410 Expired
+                let e = ApiError::resource_version_too_old(rv, oldest);
+                return Ok(stream_response(rest, vec![error_event(&e)], None));
+            }
+        }
+    };
+    let (tx, body_rx) = mpsc::channel::<Bytes>(256);
+    let task = WatchTask {
+        rest_server: rest.server.clone(),
+        res: rest.res,
+        filter,
+        prefix,
+        encoder,
+        rx,
+        tx,
+        bookmarks,
+        timeout,
+        last_rv: start_rv,
+        query: rest.query.clone(),
+        output: rest.output,
+        info: rest.info.clone(),
+        user: rest.user.clone(),
+    };
+    rest.server.metrics.watch_started(rest.res.resource);
+    tokio::spawn(task.run());
+    Ok(stream_response(rest, first_frames, Some(body_rx)))
+}
+
+async fn wait_for(rest: &Rest<'_>, rv: &str) -> Result<i64, ApiError> {
+    let want: i64 = rv
+        .parse()
+        .map_err(|_| ApiError::bad_request(format!("invalid resource version: {rv:?}")))?;
+    if !rest
+        .server
+        .cacher
+        .wait_for(want, Duration::from_secs(3))
+        .await
+    {
+        return Err(ApiError::timeout(format!(
+            "Too large resource version: {want}, current: {}",
+            rest.server.cacher.revision()
+        )));
+    }
+    Ok(want)
+}
+
+fn filter_event(
+    rest: &Rest<'_>,
+    filter: &Filter,
+    enc: &mut Encoder,
+    prefix: &str,
+    e: &CacheEvent,
+) -> Option<Bytes> {
+    if !e.obj.key.starts_with(prefix) {
+        return None;
+    }
+    let now = filter.matches(&e.obj.value);
+    let before = e.prev.as_ref().is_some_and(|p| filter.matches(&p.value));
+    let kind = match (e.kind, before, now) {
+        (EventKind::Deleted, true, _) => "DELETED",
+        (EventKind::Deleted, false, _) => return None,
+        (_, false, true) => "ADDED",
+        (_, true, true) => "MODIFIED",
+        (_, true, false) => "DELETED",
+        (_, false, false) => return None,
+    };
+    let obj = rest.server.convert_out(rest.res, e.obj.clone());
+    Some(enc.event(rest, kind, &obj))
+}
+
+fn stream_response(
+    rest: &Rest<'_>,
+    first: Vec<Bytes>,
+    rest_rx: Option<mpsc::Receiver<Bytes>>,
+) -> Response<Body> {
+    let head = futures::stream::iter(first);
+    let tail = match rest_rx {
+        Some(rx) => tokio_stream::wrappers::ReceiverStream::new(rx).boxed(),
+        None => futures::stream::empty().boxed(),
+    };
+    let s = head
+        .chain(tail)
+        .map(|b| Ok::<_, std::convert::Infallible>(Frame::data(b)));
+    let mut r = Response::new(BodyExt::boxed_unsync(StreamBody::new(s)));
+    *r.status_mut() = StatusCode::OK;
+    let ct = if rest.output == Output::Table {
+        super::table::TABLE_CONTENT_TYPE
+    } else {
+        "application/json"
+    };
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-cache, private"),
+    );
+    r
+}
+
+struct WatchTask {
+    rest_server: Arc<crate::server::ApiServer>,
+    res: &'static api::ResourceInfo,
+    filter: Filter,
+    prefix: String,
+    encoder: Encoder,
+    rx: broadcast::Receiver<Arc<CacheEvent>>,
+    tx: mpsc::Sender<Bytes>,
+    bookmarks: bool,
+    timeout: Duration,
+    last_rv: i64,
+    query: super::Query,
+    output: Output,
+    info: crate::request_info::RequestInfo,
+    user: crate::auth::UserInfo,
+}
+
+impl WatchTask {
+    async fn run(mut self) {
+        let deadline = tokio::time::sleep(self.timeout);
+        tokio::pin!(deadline);
+        let mut ticker = tokio::time::interval(BOOKMARK_EVERY);
+        ticker.tick().await;
+        let headers = http::HeaderMap::new();
+        loop {
+            let rest = Rest {
+                server: &self.rest_server,
+                info: &self.info,
+                res: self.res,
+                query: self.query.clone(),
+                headers: &headers,
+                user: &self.user,
+                output: self.output,
+            };
+            let frame = tokio::select! {
+                _ = &mut deadline => break,
+                _ = self.tx.closed() => break,
+                _ = ticker.tick(), if self.bookmarks => {
+                    let rv = self.last_rv.max(self.rest_server.cacher.revision());
+                    Some(self.encoder.bookmark(&rest, rv, false))
+                }
+                ev = self.rx.recv() => match ev {
+                    Ok(e) => {
+                        self.last_rv = e.rv;
+                        filter_event(&rest, &self.filter, &mut self.encoder, &self.prefix, &e)
+                    }
+                    // fell too far behind: end the stream, the client re-watches from its last revision
+                    Err(broadcast::error::RecvError::Lagged(_)) => break,
+                    Err(broadcast::error::RecvError::Closed) => break,
+                },
+            };
+            if let Some(f) = frame {
+                if self.tx.send(f).await.is_err() {
+                    break;
+                }
+            }
+        }
+        self.rest_server.metrics.watch_ended(self.res.resource);
+    }
+}

@@ -1,0 +1,399 @@
+//! CREATE and UPDATE (PUT), including the `status` subresource: decoding,
+//! field validation, defaulting, strategy hooks, validation, managedFields,
+//! dry run and persistence.
+
+use apimachinery::ApiError;
+use apimachinery::field::{FieldError, FieldPath};
+use bytes::Bytes;
+use http::{Response, StatusCode};
+use serde_json::Value;
+
+use super::Rest;
+use super::store::Change;
+use crate::fieldvalidation::{self, FieldValidation};
+use crate::meta;
+use crate::negotiation::{self, BodyType};
+use crate::response::{self, Body};
+
+/// An object decoded from a request body, with the warnings to send back.
+pub struct Decoded {
+    /// The object.
+    pub obj: Value,
+    /// `Warning` header texts.
+    pub warnings: Vec<String>,
+}
+
+/// Decode a request body (JSON, YAML or protobuf) into a JSON value.
+pub fn decode_raw(rest: &Rest<'_>, body: &[u8]) -> Result<(Value, Vec<String>), ApiError> {
+    let ct = rest.header("content-type");
+    let bt = negotiation::body_type(ct)?;
+    let bad = |e: &dyn std::fmt::Display| {
+        ApiError::bad_request(format!("error decoding request body: {e}"))
+    };
+    match bt {
+        BodyType::Json => {
+            let (v, dups) =
+                apimachinery::codec::json::from_json_strict(body).map_err(|e| bad(&e))?;
+            Ok((v, dups))
+        }
+        BodyType::Yaml => Ok((
+            apimachinery::codec::yaml::from_yaml(body).map_err(|e| bad(&e))?,
+            vec![],
+        )),
+        BodyType::Protobuf => Ok((
+            apimachinery::codec::protobuf::decode(body, apimachinery::Schema::builtin())
+                .map_err(|e| bad(&e))?,
+            vec![],
+        )),
+        _ => Err(ApiError::unsupported_media_type(ct.unwrap_or(""))),
+    }
+}
+
+/// Check apiVersion/kind against the resource, run field validation (pruning
+/// unknown fields), and set the namespace from the URL.
+pub fn admit_shape(
+    rest: &Rest<'_>,
+    mut obj: Value,
+    duplicates: Vec<String>,
+) -> Result<Decoded, ApiError> {
+    if !obj.is_object() {
+        return Err(ApiError::bad_request(
+            "the body of the request must be an object",
+        ));
+    }
+    let want_av = rest.res.api_version();
+    let av = obj
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let kind = obj
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    if !av.is_empty() && av != want_av {
+        return Err(ApiError::bad_request(format!(
+            "the API version in the data ({av}) does not match the expected API version ({want_av})"
+        )));
+    }
+    if !kind.is_empty() && kind != rest.res.kind {
+        return Err(ApiError::bad_request(format!(
+            "the kind in the data ({kind}) does not match the expected kind ({})",
+            rest.res.kind
+        )));
+    }
+    obj["apiVersion"] = Value::String(want_av);
+    obj["kind"] = Value::String(rest.res.kind.to_string());
+    let fv =
+        FieldValidation::parse(rest.query.get("fieldValidation")).map_err(ApiError::bad_request)?;
+    let schema = apimachinery::Schema::builtin();
+    let gvk = apimachinery::Gvk::new(rest.res.group, rest.res.version, rest.res.kind);
+    let unknown = match schema.for_gvk(&gvk) {
+        Some(def) => fieldvalidation::prune_unknown(schema, def, &mut obj),
+        None => vec![],
+    };
+    let mut warnings = Vec::new();
+    match fv {
+        FieldValidation::Strict if !unknown.is_empty() || !duplicates.is_empty() => {
+            return Err(ApiError::bad_request(fieldvalidation::strict_error(
+                &unknown,
+                &duplicates,
+            )));
+        }
+        FieldValidation::Warn => {
+            warnings.extend(
+                duplicates
+                    .iter()
+                    .map(|d| format!("duplicate field \"{d}\"")),
+            );
+            warnings.extend(unknown.iter().map(|u| format!("unknown field \"{u}\"")));
+        }
+        _ => {}
+    }
+    let url_ns = rest.info.namespace.as_str();
+    if rest.res.namespaced {
+        let ns = meta::namespace(&obj).to_string();
+        if !ns.is_empty() && ns != url_ns {
+            return Err(ApiError::bad_request(
+                "the namespace of the provided object does not match the namespace sent on the request",
+            ));
+        }
+        meta::set_meta(
+            &mut obj,
+            "namespace",
+            Some(Value::String(url_ns.to_string())),
+        );
+    } else {
+        meta::set_meta(&mut obj, "namespace", None);
+    }
+    Ok(Decoded { obj, warnings })
+}
+
+/// The field manager of a write: the `fieldManager` parameter, else the user agent's product.
+pub fn field_manager(rest: &Rest<'_>) -> Result<String, ApiError> {
+    if let Some(m) = rest.query.get("fieldManager") {
+        if m.len() > 128 {
+            return Err(ApiError::bad_request(
+                "fieldManager: Too long: may not be more than 128 bytes",
+            ));
+        }
+        return Ok(m.to_string());
+    }
+    let ua = rest.header("user-agent").unwrap_or("unknown");
+    Ok(ua
+        .split('/')
+        .next()
+        .unwrap_or(ua)
+        .chars()
+        .take(128)
+        .collect())
+}
+
+const NAME_CHARS: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+
+/// Fill `metadata.name` from `generateName`.
+pub fn generate_name(obj: &mut Value) {
+    if !meta::name(obj).is_empty() {
+        return;
+    }
+    let Some(base) = obj
+        .pointer("/metadata/generateName")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+    else {
+        return;
+    };
+    if base.is_empty() {
+        return;
+    }
+    let base: String = base.chars().take(58).collect();
+    let suffix: String = (0..5)
+        .map(|_| NAME_CHARS[rand::random_range(0..NAME_CHARS.len())] as char)
+        .collect();
+    meta::set_meta(obj, "name", Some(Value::String(format!("{base}{suffix}"))));
+}
+
+/// Refuse writes into a missing or terminating namespace.
+pub async fn check_namespace(rest: &Rest<'_>, create: bool) -> Result<(), ApiError> {
+    if !rest.res.namespaced {
+        return Ok(());
+    }
+    let ns = rest.info.namespace.as_str();
+    let nsres = api::resources::lookup("", "v1", "namespaces").expect("namespaces");
+    let found = super::ObjectStore::new(rest.server, nsres)
+        .get("", ns)
+        .await?;
+    match found {
+        None => Err(ApiError::not_found(&nsres.group_resource(), ns)),
+        Some(n) if create && meta::is_terminating(&n) => Err(ApiError::forbidden(
+            &rest.res.group_resource(),
+            "",
+            format!(
+                "unable to create new content in namespace {ns} because it is being terminated"
+            ),
+        )
+        .with_causes(vec![apimachinery::errors::StatusCause {
+            reason: "NamespaceTerminating".into(),
+            message: format!("namespace {ns} is being terminated"),
+            field: "metadata.namespace".into(),
+        }])),
+        Some(_) => Ok(()),
+    }
+}
+
+fn invalid(rest: &Rest<'_>, obj: &Value, errs: &[FieldError]) -> ApiError {
+    ApiError::invalid(rest.res.kind, rest.res.group, meta::name(obj), errs)
+}
+
+/// Finish a new object (system fields, defaults, validation) and persist it.
+pub async fn create_object(
+    rest: &Rest<'_>,
+    mut obj: Value,
+    manager: &str,
+) -> Result<Value, ApiError> {
+    generate_name(&mut obj);
+    let strategy = api::registry::strategy_for(rest.res);
+    {
+        let md = meta::metadata_mut(&mut obj);
+        for f in [
+            "resourceVersion",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "selfLink",
+        ] {
+            md.remove(f);
+        }
+        md.insert(
+            "uid".into(),
+            Value::String(uuid::Uuid::new_v4().to_string()),
+        );
+        md.insert(
+            "creationTimestamp".into(),
+            Value::String(meta::now_rfc3339()),
+        );
+    }
+    strategy.default(&mut obj);
+    strategy.prepare_for_create(&mut obj);
+    let errs = strategy.validate(&obj);
+    if !errs.is_empty() {
+        return Err(invalid(rest, &obj, &errs));
+    }
+    check_namespace(rest, true).await?;
+    crate::managed::record_update(None, &mut obj, manager, &rest.res.api_version());
+    if rest.dry_run()? {
+        return Ok(obj);
+    }
+    rest.objects().create(obj).await
+}
+
+/// POST: create.
+pub async fn create(rest: &Rest<'_>, body: Bytes) -> Result<Response<Body>, ApiError> {
+    let (raw, dups) = decode_raw(rest, &body)?;
+    let Decoded { obj, warnings } = admit_shape(rest, raw, dups)?;
+    let manager = field_manager(rest)?;
+    let created = create_object(rest, obj, &manager).await?;
+    let created = rest.server.convert_value_out(rest.res, created);
+    let mut r = response::object(StatusCode::CREATED, &created, rest.output);
+    for w in &warnings {
+        response::add_warning(&mut r, w);
+    }
+    Ok(r)
+}
+
+/// Apply the update semantics to `new` replacing `old`: carry system metadata,
+/// run the strategy and validation. `status` selects the status subresource.
+pub fn prepare_update(
+    rest: &Rest<'_>,
+    new: &mut Value,
+    old: &Value,
+    manager: &str,
+) -> Result<(), ApiError> {
+    prepare_update_as(rest, new, old, manager, rest.info.subresource == "status")
+}
+
+/// [`prepare_update`] with the status/main choice explicit.
+pub fn prepare_update_as(
+    rest: &Rest<'_>,
+    new: &mut Value,
+    old: &Value,
+    manager: &str,
+    status: bool,
+) -> Result<(), ApiError> {
+    let strategy = api::registry::strategy_for(rest.res);
+    // fields clients may not change
+    let md_old = old.get("metadata").cloned().unwrap_or(Value::Null);
+    {
+        let md = meta::metadata_mut(new);
+        for f in [
+            "uid",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "generation",
+        ] {
+            match md_old.get(f) {
+                Some(v) => md.insert(f.to_string(), v.clone()),
+                None => md.remove(f),
+            };
+        }
+        md.remove("selfLink");
+        if md.get("managedFields").is_none() {
+            if let Some(mf) = md_old.get("managedFields") {
+                md.insert("managedFields".into(), mf.clone());
+            }
+        }
+    }
+    strategy.default(new);
+    if status {
+        strategy.prepare_for_status_update(new, old);
+    } else {
+        strategy.prepare_for_update(new, old);
+    }
+    let mut errs = strategy.validate_update(new, old);
+    if meta::is_terminating(old) {
+        // finalizers may only be removed from a terminating object
+        let old_f = meta::finalizers(old);
+        for f in meta::finalizers(new) {
+            if !old_f.contains(&f) {
+                errs.push(FieldError::forbidden(
+                    &FieldPath::root("metadata").child("finalizers"),
+                    format!("no new finalizers can be added if the object is being deleted, found new finalizers [\"{f}\"]"),
+                ));
+            }
+        }
+    }
+    if !errs.is_empty() {
+        return Err(invalid(rest, new, &errs));
+    }
+    crate::managed::record_update(Some(old), new, manager, &rest.res.api_version());
+    Ok(())
+}
+
+/// What to store after an update: a terminating object whose last finalizer
+/// went away is deleted.
+pub fn change_for(new: Value) -> Change {
+    if meta::is_terminating(&new)
+        && meta::finalizers(&new).is_empty()
+        && new
+            .pointer("/metadata/deletionGracePeriodSeconds")
+            .and_then(Value::as_i64)
+            .unwrap_or(0)
+            == 0
+    {
+        Change::Delete
+    } else {
+        Change::Put(new)
+    }
+}
+
+/// PUT: update (main resource or status).
+pub async fn update(rest: &Rest<'_>, body: Bytes) -> Result<Response<Body>, ApiError> {
+    let (raw, dups) = decode_raw(rest, &body)?;
+    let Decoded { obj, warnings } = admit_shape(rest, raw, dups)?;
+    let obj = rest.server.convert_value_in(rest.res, obj);
+    let name = rest.info.name.as_str();
+    if meta::name(&obj) != name {
+        return Err(ApiError::bad_request(format!(
+            "the name of the object ({}) does not match the name on the URL ({name})",
+            meta::name(&obj)
+        )));
+    }
+    let manager = field_manager(rest)?;
+    let dry = rest.dry_run()?;
+    let want_rv = meta::resource_version(&obj).to_string();
+    let gr = rest.res.group_resource();
+    let mut dry_result = None;
+    let (new, _old) = rest
+        .objects()
+        .guaranteed_update(&rest.info.namespace, name, |cur| {
+            if !want_rv.is_empty() && want_rv != meta::resource_version(cur) {
+                return Err(ApiError::stale_resource_version(&gr, name));
+            }
+            let mut new = obj.clone();
+            prepare_update(rest, &mut new, cur, &manager)?;
+            if dry {
+                dry_result = Some(new);
+                return Ok(Change::Keep);
+            }
+            Ok(change_for(new))
+        })
+        .await?;
+    let out = dry_result.or(new);
+    let out = match out {
+        Some(v) => v,
+        None => {
+            return Ok(response::object(
+                StatusCode::OK,
+                &apimachinery::errors::success_status(None),
+                rest.output,
+            ));
+        }
+    };
+    let out = rest.server.convert_value_out(rest.res, out);
+    let mut r = response::object(StatusCode::OK, &out, rest.output);
+    for w in &warnings {
+        response::add_warning(&mut r, w);
+    }
+    Ok(r)
+}

@@ -1,0 +1,146 @@
+//! Command-line definitions (clap), apart from the command code.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Capstan: a lean Kubernetes-compatible orchestrator in one binary.
+#[derive(Debug, Parser)]
+#[command(name = "capstan", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// Log as JSON lines instead of text.
+    #[arg(long, global = true)]
+    pub log_json: bool,
+    /// What to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the control plane (API server and store; later also the scheduler,
+    /// controllers and an embedded node agent).
+    Server(ServerArgs),
+    /// Run load benchmarks against a Capstan server and print the figures.
+    Bench(BenchArgs),
+}
+
+/// `capstan server` flags (names follow k3s).
+#[derive(Debug, Args, Clone)]
+pub struct ServerArgs {
+    /// Directory for the database, certificates and the kubeconfig.
+    #[arg(long, value_name = "DIR", default_value = "/var/lib/capstan")]
+    pub data_dir: PathBuf,
+    /// Address the API server listens on.
+    #[arg(long, value_name = "ADDR", default_value = "0.0.0.0")]
+    pub bind_address: IpAddr,
+    /// HTTPS port of the API server.
+    #[arg(long, value_name = "PORT", default_value_t = 6443)]
+    pub https_listen_port: u16,
+    /// Where to write the admin kubeconfig (default: DATA_DIR/kubeconfig.yaml).
+    #[arg(long, value_name = "FILE")]
+    pub write_kubeconfig: Option<PathBuf>,
+    /// Datastore: empty for the embedded store (default). etcd endpoints come with the etcd backend.
+    #[arg(long, value_name = "ENDPOINT", default_value = "")]
+    pub datastore_endpoint: String,
+    /// Do not run the scheduler.
+    #[arg(long)]
+    pub disable_scheduler: bool,
+    /// Do not run the controller manager.
+    #[arg(long)]
+    pub disable_controller_manager: bool,
+    /// Do not run the embedded node agent.
+    #[arg(long)]
+    pub disable_agent: bool,
+    /// Extra subject alternative names for the serving certificate.
+    #[arg(long = "tls-san", value_name = "NAME")]
+    pub tls_san: Vec<String>,
+    /// How often the store compacts old revisions.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
+    pub compact_interval: std::time::Duration,
+    /// How many recent revisions survive a compaction.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub compact_retain_revisions: i64,
+}
+
+/// `capstan bench` targets.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// What to benchmark.
+    #[command(subcommand)]
+    pub target: BenchTarget,
+}
+
+/// Benchmark targets.
+#[derive(Debug, Subcommand)]
+pub enum BenchTarget {
+    /// The API server: create throughput, GET/PUT latency under load, LIST,
+    /// watch fan-out, memory and start-up time. Starts its own server unless --kubeconfig is given.
+    Apiserver(crate::bench::ApiserverBenchArgs),
+}
+
+/// Parse `300ms`, `5s`, `5m`, `1h` or plain seconds.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let s = s.trim();
+    let (num, unit) = match s.find(|c: char| !c.is_ascii_digit() && c != '.') {
+        Some(i) => (&s[..i], &s[i..]),
+        None => (s, "s"),
+    };
+    let n: f64 = num.parse().map_err(|_| format!("invalid duration {s:?}"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => {
+            return Err(format!(
+                "invalid duration {s:?}: unit must be ms, s, m or h"
+            ));
+        }
+    };
+    Ok(std::time::Duration::from_secs_f64(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("5m").unwrap().as_secs(), 300);
+        assert_eq!(parse_duration("1").unwrap().as_secs(), 1);
+        assert_eq!(parse_duration("250ms").unwrap().as_millis(), 250);
+        assert!(parse_duration("5x").is_err());
+    }
+
+    #[test]
+    fn server_flags() {
+        let c = Cli::try_parse_from([
+            "capstan",
+            "server",
+            "--data-dir",
+            "/tmp/x",
+            "--https-listen-port",
+            "7443",
+            "--write-kubeconfig",
+            "/tmp/k",
+            "--disable-agent",
+            "--disable-scheduler",
+            "--disable-controller-manager",
+        ])
+        .unwrap();
+        let Command::Server(a) = c.command else {
+            panic!()
+        };
+        assert_eq!(a.https_listen_port, 7443);
+        assert!(Cli::try_parse_from(["capstan", "server", "--https-listen-port", "x"]).is_err());
+    }
+}

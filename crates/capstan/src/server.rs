@@ -1,0 +1,98 @@
+//! `capstan server`: open the store, start the API server, write the kubeconfig.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use apiserver::{ApiServer, Config};
+
+use crate::cli::ServerArgs;
+
+/// Run the control plane until SIGINT/SIGTERM.
+pub async fn run(args: ServerArgs) -> Result<()> {
+    let started = Instant::now();
+    if !args.datastore_endpoint.is_empty() {
+        bail!(
+            "--datastore-endpoint {:?}: only the embedded datastore is available in this build",
+            args.datastore_endpoint
+        );
+    }
+    std::fs::create_dir_all(&args.data_dir)
+        .with_context(|| format!("data dir {} cannot be created", args.data_dir.display()))?;
+    let probe = args.data_dir.join(".write-test");
+    std::fs::write(&probe, b"")
+        .with_context(|| format!("data dir {} is not writable", args.data_dir.display()))?;
+    let _ = std::fs::remove_file(&probe);
+
+    let db_dir = args.data_dir.join("db");
+    std::fs::create_dir_all(&db_dir)
+        .with_context(|| format!("cannot create {}", db_dir.display()))?;
+    let opts = storage::embedded::EmbeddedOptions {
+        compaction_interval: Some(args.compact_interval),
+        max_history_revisions: Some(args.compact_retain_revisions),
+        ..Default::default()
+    };
+    let store = storage::embedded::EmbeddedStore::open(&db_dir.join("state.redb"), opts)
+        .with_context(|| format!("cannot open the store in {}", db_dir.display()))?;
+    let store: Arc<dyn storage::Store> = Arc::new(store);
+
+    let host = gethostname();
+    let mut sans = vec![host.clone(), args.bind_address.to_string()];
+    sans.extend(args.tls_san.iter().cloned());
+    let pki = apiserver::pki::ensure(&args.data_dir.join("tls"), &sans)?;
+
+    let server = ApiServer::new(store).await?;
+    let config = Config {
+        bind_address: args.bind_address,
+        port: args.https_listen_port,
+        tls_dir: args.data_dir.join("tls"),
+        extra_sans: sans,
+    };
+    let running = apiserver::serve(&config, &pki, server).await?;
+
+    let kubeconfig = args
+        .write_kubeconfig
+        .clone()
+        .unwrap_or_else(|| args.data_dir.join("kubeconfig.yaml"));
+    let host_for_clients = if args.bind_address.is_unspecified() {
+        "127.0.0.1".to_string()
+    } else {
+        fmt_host(&args.bind_address)
+    };
+    let url = format!("https://{}:{}", host_for_clients, running.addr.port());
+    apiserver::pki::write_kubeconfig(&kubeconfig, &apiserver::pki::admin_kubeconfig(&pki, &url))?;
+    tracing::info!(%url, kubeconfig = %kubeconfig.display(), took = ?started.elapsed(), "capstan server is ready");
+    if args.disable_scheduler || args.disable_controller_manager || args.disable_agent {
+        tracing::debug!(
+            "component switches accepted; those components do not exist in this build yet"
+        );
+    }
+
+    wait_for_signal().await;
+    tracing::info!("shutting down");
+    let _ = running.shutdown.send(true);
+    Ok(())
+}
+
+fn fmt_host(ip: &std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+        v4 => v4.to_string(),
+    }
+}
+
+fn gethostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| "localhost".into())
+}
+
+async fn wait_for_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+    let mut int = signal(SignalKind::interrupt()).expect("SIGINT handler");
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+}
