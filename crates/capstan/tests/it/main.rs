@@ -1,0 +1,6 @@
+//! Integration tests that run the real `capstan` binary and drive it with the
+//! `kube` crate (a client we did not write) and raw HTTPS.
+
+mod durability;
+mod kube_watch;
+mod support;
