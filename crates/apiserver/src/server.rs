@@ -58,6 +58,8 @@ pub struct ApiServer {
     pub admission: AdmissionChain,
     /// When the server started.
     pub started: Instant,
+    /// Service ClusterIP and node port ranges.
+    pub service_ranges: crate::rest::ServiceRanges,
 }
 
 /// A store wrapper recording operation latency.
@@ -96,7 +98,10 @@ impl Store for InstrumentedStore {
 
 impl ApiServer {
     /// Build the server state over a store: starts the watch cache.
-    pub async fn new(store: Arc<dyn Store>) -> Result<Arc<Self>> {
+    pub async fn new(
+        store: Arc<dyn Store>,
+        service_ranges: crate::rest::ServiceRanges,
+    ) -> Result<Arc<Self>> {
         let metrics = Arc::new(Metrics::new());
         let store: Arc<dyn Store> = Arc::new(InstrumentedStore {
             inner: store,
@@ -119,8 +124,10 @@ impl ApiServer {
             authz: Box::new(MastersAuthorizer),
             admission: AdmissionChain::default(),
             started: Instant::now(),
+            service_ranges,
         });
         server.ensure_system_namespaces().await?;
+        server.ensure_kubernetes_service().await?;
         Ok(server)
     }
 
@@ -169,6 +176,47 @@ impl ApiServer {
         } else {
             v
         }
+    }
+
+    /// Create the `default/kubernetes` Service on the first service address.
+    async fn ensure_kubernetes_service(&self) -> Result<()> {
+        let res = api::resources::lookup("", "v1", "services").expect("services");
+        let key = format!("{}default/kubernetes", res.key_prefix());
+        if self.store.get(key.as_bytes()).await?.is_some() {
+            return Ok(());
+        }
+        let ip = self.service_ranges.first().to_string();
+        let mut svc = serde_json::json!({
+            "apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": "kubernetes", "namespace": "default", "uid": uuid::Uuid::new_v4().to_string(),
+                         "creationTimestamp": crate::meta::now_rfc3339(),
+                         "labels": {"component": "apiserver", "provider": "kubernetes"}},
+            "spec": {"clusterIP": ip, "clusterIPs": [ip],
+                     "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}]},
+        });
+        let strategy = api::registry::strategy_for(res);
+        strategy.default(&mut svc);
+        strategy.prepare_for_create(&mut svc);
+        let ipkey = format!("/registry/capstan/serviceips/{ip}");
+        let txn = TxnRequest {
+            compare: vec![storage::Compare::ModRevision {
+                key: key.clone().into_bytes(),
+                equals: 0,
+            }],
+            success: vec![
+                storage::TxnOp::Put {
+                    key: ipkey.into_bytes(),
+                    value: bytes::Bytes::from_static(b"default/kubernetes"),
+                },
+                storage::TxnOp::Put {
+                    key: key.into_bytes(),
+                    value: crate::rest::store_encode(&svc)?,
+                },
+            ],
+            failure: vec![],
+        };
+        self.store.txn(txn).await?;
+        Ok(())
     }
 
     /// Create `default`, `kube-system`, `kube-public` and `kube-node-lease` if missing.

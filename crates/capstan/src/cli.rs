@@ -57,6 +57,12 @@ pub struct ServerArgs {
     /// Extra subject alternative names for the serving certificate.
     #[arg(long = "tls-san", value_name = "NAME")]
     pub tls_san: Vec<String>,
+    /// IPv4 range of Service ClusterIPs.
+    #[arg(long, value_name = "CIDR", default_value = "10.43.0.0/16")]
+    pub service_cidr: String,
+    /// Port range of Service node ports.
+    #[arg(long, value_name = "LOW-HIGH", default_value = "30000-32767")]
+    pub service_node_port_range: String,
     /// How often the store compacts old revisions.
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
     pub compact_interval: std::time::Duration,

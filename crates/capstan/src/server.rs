@@ -41,7 +41,18 @@ pub async fn run(args: ServerArgs) -> Result<()> {
     sans.extend(args.tls_san.iter().cloned());
     let pki = apiserver::pki::ensure(&args.data_dir.join("tls"), &sans)?;
 
-    let server = ApiServer::new(store).await?;
+    let (net, prefix) = apiserver::rest::ServiceRanges::parse_cidr(&args.service_cidr)
+        .map_err(anyhow::Error::msg)?;
+    let node_ports = parse_port_range(&args.service_node_port_range)?;
+    let server = ApiServer::new(
+        store,
+        apiserver::rest::ServiceRanges {
+            net,
+            prefix,
+            node_ports,
+        },
+    )
+    .await?;
     let config = Config {
         bind_address: args.bind_address,
         port: args.https_listen_port,
@@ -72,6 +83,20 @@ pub async fn run(args: ServerArgs) -> Result<()> {
     tracing::info!("shutting down");
     let _ = running.shutdown.send(true);
     Ok(())
+}
+
+fn parse_port_range(s: &str) -> Result<(u16, u16)> {
+    let bad =
+        || anyhow::anyhow!("--service-node-port-range {s:?}: expected LOW-HIGH, e.g. 30000-32767");
+    let (a, b) = s.split_once('-').ok_or_else(bad)?;
+    let (a, b): (u16, u16) = (
+        a.trim().parse().map_err(|_| bad())?,
+        b.trim().parse().map_err(|_| bad())?,
+    );
+    if a == 0 || a > b {
+        return Err(bad());
+    }
+    Ok((a, b))
 }
 
 fn fmt_host(ip: &std::net::IpAddr) -> String {

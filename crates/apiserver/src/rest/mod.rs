@@ -8,6 +8,7 @@ mod list;
 mod options;
 mod patch;
 mod read;
+mod service_alloc;
 mod store;
 mod subresource;
 mod table;
@@ -29,6 +30,7 @@ use crate::response::Body;
 use crate::server::ApiServer;
 
 pub use options::{Query, parse_query as parse_query_map};
+pub use service_alloc::ServiceRanges;
 pub use store::ObjectStore;
 pub use store::encode_for_storage as store_encode;
 

@@ -209,6 +209,9 @@ impl<'a> ObjectStore<'a> {
                     v
                 });
                 let mut old = old;
+                if new.is_none() && self.res.group.is_empty() && self.res.resource == "services" {
+                    super::service_alloc::release(self.server, &old).await;
+                }
                 if new.is_none() {
                     // a deleted object is reported at the delete's revision
                     meta::set_meta(

@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::Rest;
 use super::store::Change;
+use crate::auth::Admission;
 use crate::fieldvalidation::{self, FieldValidation};
 use crate::meta;
 use crate::negotiation::{self, BodyType};
@@ -235,16 +236,34 @@ pub async fn create_object(
     }
     strategy.default(&mut obj);
     strategy.prepare_for_create(&mut obj);
+    rest.server
+        .admission
+        .admit(rest.user, rest.info, &mut obj, None)?;
     let errs = strategy.validate(&obj);
     if !errs.is_empty() {
         return Err(invalid(rest, &obj, &errs));
     }
+    rest.server
+        .admission
+        .validate(rest.user, rest.info, &obj, None)?;
     check_namespace(rest, true).await?;
+    let dry = rest.dry_run()?;
+    let service = rest.res.group.is_empty() && rest.res.resource == "services";
+    if service {
+        let errs = super::service_alloc::allocate(rest.server, &mut obj, dry).await?;
+        if !errs.is_empty() {
+            return Err(invalid(rest, &obj, &errs));
+        }
+    }
     crate::managed::record_update(None, &mut obj, manager, &rest.res.api_version());
-    if rest.dry_run()? {
+    if dry {
         return Ok(obj);
     }
-    rest.objects().create(obj).await
+    let created = rest.objects().create(obj.clone()).await;
+    if service && created.is_err() {
+        super::service_alloc::release(rest.server, &obj).await;
+    }
+    created
 }
 
 /// POST: create.
@@ -310,6 +329,9 @@ pub fn prepare_update_as(
     } else {
         strategy.prepare_for_update(new, old);
     }
+    rest.server
+        .admission
+        .admit(rest.user, rest.info, new, Some(old))?;
     let mut errs = strategy.validate_update(new, old);
     if meta::is_terminating(old) {
         // finalizers may only be removed from a terminating object
@@ -326,6 +348,9 @@ pub fn prepare_update_as(
     if !errs.is_empty() {
         return Err(invalid(rest, new, &errs));
     }
+    rest.server
+        .admission
+        .validate(rest.user, rest.info, new, Some(old))?;
     crate::managed::record_update(Some(old), new, manager, &rest.res.api_version());
     Ok(())
 }
