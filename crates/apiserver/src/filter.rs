@@ -8,11 +8,26 @@ use serde_json::Value;
 
 use crate::meta;
 
+/// Where a field selector's value comes from.
+#[derive(Debug, Clone, Copy)]
+enum Source {
+    Name,
+    Namespace,
+    /// Index into the kind's selectable fields (see [`field_pointers`]).
+    Field(usize),
+}
+
 /// A compiled label + field selector.
 pub struct Filter {
     labels: labels::Selector,
     fields: fields::Selector,
-    field_paths: Vec<(String, &'static str)>,
+    field_paths: Vec<(String, &'static str, Source)>,
+}
+
+/// The JSON pointers of a kind's selectable fields (besides name and
+/// namespace), in the order the watch cache indexes them.
+pub fn field_pointers(r: &ResourceInfo) -> Vec<&'static str> {
+    supported_fields(r).iter().map(|(_, p)| *p).collect()
 }
 
 /// The field selectors a kind supports besides `metadata.name` and
@@ -88,11 +103,11 @@ impl Filter {
         let mut field_paths = Vec::new();
         for req in fields.requirements() {
             let f = req.field.as_str();
-            let ptr = match f {
-                "metadata.name" => "/metadata/name",
-                "metadata.namespace" => "/metadata/namespace",
-                _ => match supported.iter().find(|(n, _)| *n == f) {
-                    Some((_, p)) => p,
+            let (ptr, source) = match f {
+                "metadata.name" => ("/metadata/name", Source::Name),
+                "metadata.namespace" => ("/metadata/namespace", Source::Namespace),
+                _ => match supported.iter().position(|(n, _)| *n == f) {
+                    Some(i) => (supported[i].1, Source::Field(i)),
                     None => {
                         return Err(ApiError::bad_request(format!(
                             "\"{f}\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\""
@@ -100,7 +115,7 @@ impl Filter {
                     }
                 },
             };
-            field_paths.push((f.to_string(), ptr));
+            field_paths.push((f.to_string(), ptr, source));
         }
         Ok(Self {
             labels,
@@ -131,13 +146,35 @@ impl Filter {
             let ptr = self
                 .field_paths
                 .iter()
-                .find(|(n, _)| n == f)
-                .map(|(_, p)| *p)?;
+                .find(|(n, _, _)| n == f)
+                .map(|(_, p, _)| *p)?;
             Some(
                 obj.pointer(ptr)
                     .and_then(meta::scalar_string)
                     .unwrap_or_default(),
             )
+        })
+    }
+
+    /// Does a cached object match? (Reads only its index.)
+    pub fn matches_obj(&self, o: &crate::cached::Obj) -> bool {
+        if !self.labels.matches(&o.labels) {
+            return false;
+        }
+        if self.fields.is_empty() {
+            return true;
+        }
+        self.fields.matches(|f| {
+            let source = self
+                .field_paths
+                .iter()
+                .find(|(n, _, _)| n == f)
+                .map(|(_, _, s)| *s)?;
+            Some(match source {
+                Source::Name => o.name.clone(),
+                Source::Namespace => o.namespace.clone(),
+                Source::Field(i) => o.fields.get(i).cloned().unwrap_or_default(),
+            })
         })
     }
 }

@@ -58,6 +58,17 @@ pub fn set_meta(obj: &mut Value, field: &str, v: Option<Value>) {
     }
 }
 
+/// Set `metadata.resourceVersion` as the first metadata field (where the
+/// watch cache splices it), so a reply is byte-identical to later reads.
+pub fn set_resource_version(obj: &mut Value, rv: i64) {
+    let md = metadata_mut(obj);
+    md.remove("resourceVersion");
+    let mut m = Map::with_capacity(md.len() + 1);
+    m.insert("resourceVersion".into(), Value::String(rv.to_string()));
+    m.extend(std::mem::take(md));
+    *md = m;
+}
+
 /// The labels as a map (empty if none).
 pub fn labels(obj: &Value) -> Option<&Map<String, Value>> {
     obj.pointer("/metadata/labels").and_then(Value::as_object)

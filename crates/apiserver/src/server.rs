@@ -107,13 +107,16 @@ impl ApiServer {
             inner: store,
             metrics: metrics.clone(),
         });
-        let mut prefixes: Vec<String> = api::RESOURCES
+        let mut resources: Vec<(String, Vec<&'static str>)> = api::RESOURCES
             .iter()
-            .map(|r| api::resources::storage_resource(r).key_prefix())
+            .map(|r| {
+                let r = api::resources::storage_resource(r);
+                (r.key_prefix(), crate::filter::field_pointers(r))
+            })
             .collect();
-        prefixes.sort();
-        prefixes.dedup();
-        let cacher = Cacher::start(store.clone(), &prefixes)
+        resources.sort();
+        resources.dedup();
+        let cacher = Cacher::start(store.clone(), &resources)
             .await
             .context("cannot load the watch cache")?;
         let server = Arc::new(Self {
@@ -150,14 +153,13 @@ impl ApiServer {
         if !crate::conversion::needs(res) {
             return obj;
         }
-        let v = crate::conversion::to_served(res, obj.value.clone());
+        let v = crate::conversion::to_served(res, obj.value());
         let json = bytes::Bytes::from(serde_json::to_vec(&v).unwrap_or_default());
-        Arc::new(Obj {
-            key: obj.key.clone(),
-            rv: obj.rv,
-            value: v,
-            json,
-        })
+        let ptrs = self
+            .cache_for(res)
+            .map(|c| c.field_ptrs().to_vec())
+            .unwrap_or_default();
+        Obj::from_json(obj.key.clone(), json, obj.rv, &ptrs).unwrap_or(obj)
     }
 
     /// [`ApiServer::convert_out`] for a bare value.

@@ -14,10 +14,8 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
 use futures::StreamExt;
 use parking_lot::RwLock;
-use serde_json::Value;
 use storage::{EventType, RangeRequest, Revision, Store, StoreError, WatchRequest};
 use tokio::sync::{broadcast, watch};
 
@@ -29,37 +27,7 @@ const EVENT_RING: usize = 10_000;
 /// Per-watcher broadcast buffer; a watcher that falls further behind is ended.
 const BROADCAST_CAPACITY: usize = 4096;
 
-/// One stored object as served: its JSON with `metadata.resourceVersion` set.
-#[derive(Debug)]
-pub struct Obj {
-    /// Storage key.
-    pub key: String,
-    /// Revision of its last change.
-    pub rv: Revision,
-    /// The object.
-    pub value: Value,
-    /// `value` serialized.
-    pub json: Bytes,
-}
-
-impl Obj {
-    /// Decode a stored value, stamping its resourceVersion.
-    pub fn decode(key: String, raw: &[u8], rv: Revision) -> Option<Arc<Obj>> {
-        let mut value: Value = serde_json::from_slice(raw).ok()?;
-        crate::meta::set_meta(
-            &mut value,
-            "resourceVersion",
-            Some(Value::String(rv.to_string())),
-        );
-        let json = Bytes::from(serde_json::to_vec(&value).ok()?);
-        Some(Arc::new(Obj {
-            key,
-            rv,
-            value,
-            json,
-        }))
-    }
-}
+pub use crate::cached::Obj;
 
 /// Kind of a cache event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,6 +77,7 @@ struct Inner {
 /// The cache of one resource (one key prefix).
 pub struct ResourceCache {
     prefix: String,
+    field_ptrs: Vec<&'static str>,
     inner: RwLock<Inner>,
     tx: broadcast::Sender<Arc<CacheEvent>>,
 }
@@ -130,13 +99,19 @@ pub struct Subscription {
 }
 
 impl ResourceCache {
-    fn new(prefix: String) -> Self {
+    fn new(prefix: String, field_ptrs: Vec<&'static str>) -> Self {
         let (tx, _) = broadcast::channel(BROADCAST_CAPACITY);
         Self {
             prefix,
+            field_ptrs,
             inner: RwLock::new(Inner::default()),
             tx,
         }
+    }
+
+    /// The JSON pointers of the fields this resource's objects are indexed by.
+    pub fn field_ptrs(&self) -> &[&'static str] {
+        &self.field_ptrs
     }
 
     /// The key prefix of this resource.
@@ -313,13 +288,19 @@ pub struct Cacher {
 impl Cacher {
     /// Build caches for the given key prefixes, load them from the store and
     /// start the feeding watch. Returns once the initial load is done.
+    /// `resources` are `(key prefix, selectable field pointers)`.
     pub async fn start(
         store: Arc<dyn Store>,
-        prefixes: &[String],
+        resources: &[(String, Vec<&'static str>)],
     ) -> Result<Arc<Self>, StoreError> {
-        let caches = prefixes
+        let caches = resources
             .iter()
-            .map(|p| (p.clone(), Arc::new(ResourceCache::new(p.clone()))))
+            .map(|(p, f)| {
+                (
+                    p.clone(),
+                    Arc::new(ResourceCache::new(p.clone(), f.clone())),
+                )
+            })
             .collect();
         let (rev_tx, rev_rx) = watch::channel(0);
         let c = Arc::new(Self {
@@ -396,19 +377,49 @@ impl Cacher {
     }
 
     async fn load(&self) -> Result<Revision, StoreError> {
+        let t = std::time::Instant::now();
         let resp = self
             .store
             .range(RangeRequest::prefix(REGISTRY_PREFIX.as_bytes().to_vec()))
             .await?;
+        let read = t.elapsed();
+        let n = resp.kvs.len();
+        // decode on every core: start-up time is dominated by this
+        let workers = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .clamp(1, 8);
+        let chunk = n.div_ceil(workers).max(1);
+        let decoded: Vec<(String, Arc<Obj>)> = std::thread::scope(|s| {
+            let handles: Vec<_> = resp
+                .kvs
+                .chunks(chunk)
+                .map(|kvs| {
+                    s.spawn(move || {
+                        kvs.iter()
+                            .filter_map(|kv| {
+                                let key = String::from_utf8_lossy(&kv.key).into_owned();
+                                let cache = self.cache_for_key(&key)?;
+                                let o = Obj::decode(
+                                    key,
+                                    &kv.value,
+                                    kv.mod_revision,
+                                    &cache.field_ptrs,
+                                )?;
+                                Some((cache.prefix.clone(), o))
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default())
+                .collect()
+        });
         let mut per: HashMap<String, BTreeMap<String, Arc<Obj>>> = HashMap::new();
-        for kv in resp.kvs {
-            let key = String::from_utf8_lossy(&kv.key).into_owned();
-            let Some(cache) = self.cache_for_key(&key) else {
-                continue;
-            };
-            if let Some(o) = Obj::decode(key.clone(), &kv.value, kv.mod_revision) {
-                per.entry(cache.prefix.clone()).or_default().insert(key, o);
-            }
+        for (prefix, o) in decoded {
+            per.entry(prefix).or_default().insert(o.key.clone(), o);
         }
         for (prefix, cache) in &self.caches {
             let objs = per.remove(prefix).unwrap_or_default();
@@ -417,6 +428,7 @@ impl Cacher {
             cache.inner.write().floor = resp.revision;
         }
         self.rev_tx.send_replace(resp.revision);
+        tracing::info!(objects = n, read = ?read, total = ?t.elapsed(), "watch cache loaded");
         Ok(resp.revision)
     }
 
@@ -467,7 +479,9 @@ impl Cacher {
             let prev = cache.get(&key);
             let ce = match ev.kind {
                 EventType::Put => {
-                    let Some(obj) = Obj::decode(key, &ev.kv.value, ev.kv.mod_revision) else {
+                    let Some(obj) =
+                        Obj::decode(key, &ev.kv.value, ev.kv.mod_revision, &cache.field_ptrs)
+                    else {
                         continue;
                     };
                     let kind = if prev.is_some() {
@@ -485,19 +499,7 @@ impl Cacher {
                 EventType::Delete => {
                     let Some(p) = prev else { continue };
                     // the deleted object as last seen, stamped with the delete revision
-                    let mut v = p.value.clone();
-                    crate::meta::set_meta(
-                        &mut v,
-                        "resourceVersion",
-                        Some(Value::String(rev.to_string())),
-                    );
-                    let json = Bytes::from(serde_json::to_vec(&v).unwrap_or_default());
-                    let obj = Arc::new(Obj {
-                        key,
-                        rv: rev,
-                        value: v,
-                        json,
-                    });
+                    let obj = p.restamped(rev);
                     CacheEvent {
                         kind: EventKind::Deleted,
                         obj,

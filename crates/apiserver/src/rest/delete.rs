@@ -291,10 +291,10 @@ pub async fn delete_collection(rest: &Rest<'_>, body: Bytes) -> Result<Response<
     } else {
         objects.prefix().to_string()
     };
-    let (items, _) = cache.list(&prefix, None, 0, &|o| filter.matches(&o.value));
+    let (items, _) = cache.list(&prefix, None, 0, &|o| filter.matches_obj(o));
     let mut out = Vec::new();
     for o in items {
-        match delete_one(rest, &opts, meta::namespace(&o.value), meta::name(&o.value)).await {
+        match delete_one(rest, &opts, &o.namespace, &o.name).await {
             Ok((_, v)) => out.push(rest.server.convert_value_out(rest.res, v)),
             Err(e) if e.code == 404 => {}
             Err(e) => return Err(e),

@@ -120,10 +120,10 @@ pub async fn list(rest: &Rest<'_>) -> Result<Response<Body>, ApiError> {
             let key = objects.key(&rest.info.namespace, name);
             let hit = cache
                 .get(&key)
-                .filter(|o| after.is_none_or(|a| o.key.as_str() > a) && filter.matches(&o.value));
+                .filter(|o| after.is_none_or(|a| o.key.as_str() > a) && filter.matches_obj(o));
             (hit.into_iter().collect(), false)
         }
-        _ => cache.list(&prefix, after, limit, &|o| filter.matches(&o.value)),
+        _ => cache.list(&prefix, after, limit, &|o| filter.matches_obj(o)),
     };
     let continue_token = if more {
         items
@@ -155,8 +155,13 @@ async fn exact_list(
     let mut items = Vec::new();
     for kv in resp.kvs {
         let key = String::from_utf8_lossy(&kv.key).into_owned();
-        if let Some(o) = Obj::decode(key, &kv.value, kv.mod_revision) {
-            if filter.matches(&o.value) {
+        if let Some(o) = Obj::decode(
+            key,
+            &kv.value,
+            kv.mod_revision,
+            &crate::filter::field_pointers(api::resources::storage_resource(rest.res)),
+        ) {
+            if filter.matches_obj(&o) {
                 items.push(rest.server.convert_out(rest.res, o));
             }
         }
@@ -213,7 +218,7 @@ fn render_list(
                 "kind": format!("{}List", rest.res.kind),
                 "apiVersion": rest.res.api_version(),
                 "metadata": md,
-                "items": items.iter().map(|o| o.value.clone()).collect::<Vec<_>>(),
+                "items": items.iter().map(|o| o.value()).collect::<Vec<_>>(),
             });
             Ok(response::object(StatusCode::OK, &v, out))
         }

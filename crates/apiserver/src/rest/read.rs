@@ -41,6 +41,6 @@ pub async fn get(rest: &Rest<'_>) -> Result<Response<Body>, ApiError> {
         crate::negotiation::Output::Json => {
             Ok(response::json_bytes(StatusCode::OK, obj.json.clone()))
         }
-        out => Ok(response::object(StatusCode::OK, &obj.value, out)),
+        out => Ok(response::object(StatusCode::OK, &obj.value(), out)),
     }
 }

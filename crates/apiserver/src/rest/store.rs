@@ -43,9 +43,7 @@ pub fn store_error(e: StoreError) -> ApiError {
 
 /// The stored bytes of an object: resourceVersion is not stored (it is the revision).
 pub fn encode_for_storage(obj: &Value) -> Result<Bytes, ApiError> {
-    let mut v = obj.clone();
-    meta::set_meta(&mut v, "resourceVersion", None);
-    serde_json::to_vec(&v)
+    serde_json::to_vec(&crate::cached::storage_layout(obj))
         .map(Bytes::from)
         .map_err(ApiError::internal)
 }
@@ -53,11 +51,7 @@ pub fn encode_for_storage(obj: &Value) -> Result<Bytes, ApiError> {
 /// Decode stored bytes, stamping the revision as resourceVersion.
 pub fn decode_stored(raw: &[u8], rev: Revision) -> Result<Value, ApiError> {
     let mut v: Value = serde_json::from_slice(raw).map_err(ApiError::internal)?;
-    meta::set_meta(
-        &mut v,
-        "resourceVersion",
-        Some(Value::String(rev.to_string())),
-    );
+    meta::set_resource_version(&mut v, rev);
     Ok(v)
 }
 
@@ -122,12 +116,8 @@ impl<'a> ObjectStore<'a> {
                 meta::name(&obj),
             ));
         }
-        let mut out = obj;
-        meta::set_meta(
-            &mut out,
-            "resourceVersion",
-            Some(Value::String(resp.revision.to_string())),
-        );
+        let mut out = crate::cached::storage_layout(&obj);
+        meta::set_resource_version(&mut out, resp.revision);
         Ok(out)
     }
 
@@ -201,11 +191,8 @@ impl<'a> ObjectStore<'a> {
             let resp = self.server.store.txn(txn).await.map_err(store_error)?;
             if resp.succeeded {
                 let new = new.map(|mut v| {
-                    meta::set_meta(
-                        &mut v,
-                        "resourceVersion",
-                        Some(Value::String(resp.revision.to_string())),
-                    );
+                    v = crate::cached::storage_layout(&v);
+                    meta::set_resource_version(&mut v, resp.revision);
                     v
                 });
                 let mut old = old;
@@ -214,11 +201,7 @@ impl<'a> ObjectStore<'a> {
                 }
                 if new.is_none() {
                     // a deleted object is reported at the delete's revision
-                    meta::set_meta(
-                        &mut old,
-                        "resourceVersion",
-                        Some(Value::String(resp.revision.to_string())),
-                    );
+                    meta::set_resource_version(&mut old, resp.revision);
                 }
                 return Ok((new, old));
             }

@@ -58,7 +58,7 @@ pub fn table(
     if let Some(c) = continue_token {
         md["continue"] = Value::String(c);
     }
-    let rows: Vec<Value> = items.iter().map(|o| row(rest, &o.value, now)).collect();
+    let rows: Vec<Value> = items.iter().map(|o| row(rest, &o.value(), now)).collect();
     let t = json!({
         "kind": "Table",
         "apiVersion": "meta.k8s.io/v1",

@@ -46,7 +46,7 @@ impl Encoder {
             "kind": "Table",
             "apiVersion": "meta.k8s.io/v1",
             "metadata": {"resourceVersion": obj.rv.to_string()},
-            "rows": [super::table::row(rest, &obj.value, chrono::Utc::now())],
+            "rows": [super::table::row(rest, &obj.value(), chrono::Utc::now())],
         });
         if self.first {
             t["columnDefinitions"] = super::table::columns(rest);
@@ -152,7 +152,7 @@ pub async fn watch(rest: &Rest<'_>) -> Result<Response<Body>, ApiError> {
         let cacher = rest.server.cacher.clone();
         let (objs, rev, rx) = cache.subscribe_with_state(&prefix, || cacher.revision());
         for o in objs {
-            if filter.matches(&o.value) {
+            if filter.matches_obj(&o) {
                 let o = rest.server.convert_out(rest.res, o);
                 first_frames.push(encoder.event(rest, "ADDED", &o));
             }
@@ -229,8 +229,8 @@ fn filter_event(
     if !e.obj.key.starts_with(prefix) {
         return None;
     }
-    let now = filter.matches(&e.obj.value);
-    let before = e.prev.as_ref().is_some_and(|p| filter.matches(&p.value));
+    let now = filter.matches_obj(&e.obj);
+    let before = e.prev.as_ref().is_some_and(|p| filter.matches_obj(p));
     let kind = match (e.kind, before, now) {
         (EventKind::Deleted, true, _) => "DELETED",
         (EventKind::Deleted, false, _) => return None,
