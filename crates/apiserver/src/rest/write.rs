@@ -182,12 +182,20 @@ pub async fn check_namespace(rest: &Rest<'_>, create: bool) -> Result<(), ApiErr
     }
     let ns = rest.info.namespace.as_str();
     let nsres = api::resources::lookup("", "v1", "namespaces").expect("namespaces");
-    let found = super::ObjectStore::new(rest.server, nsres)
-        .get("", ns)
-        .await?;
-    match found {
+    // as upstream's NamespaceLifecycle admission: the cache first, the store
+    // when the cache does not know the namespace (it may have just been created)
+    let cached = rest.server.cache_for(nsres).and_then(|c| c.get(&format!("{}{ns}", nsres.key_prefix())));
+    let terminating = match cached {
+        // namespaces are indexed by status.phase (their one selectable field)
+        Some(o) => Some(o.fields.first().is_some_and(|p| p == "Terminating")),
+        None => super::ObjectStore::new(rest.server, nsres)
+            .get("", ns)
+            .await?
+            .map(|n| meta::is_terminating(&n)),
+    };
+    match terminating {
         None => Err(ApiError::not_found(&nsres.group_resource(), ns)),
-        Some(n) if create && meta::is_terminating(&n) => Err(ApiError::forbidden(
+        Some(true) if create => Err(ApiError::forbidden(
             &rest.res.group_resource(),
             "",
             format!(
