@@ -63,6 +63,9 @@ pub struct ServerArgs {
     /// Port range of Service node ports.
     #[arg(long, value_name = "LOW-HIGH", default_value = "30000-32767")]
     pub service_node_port_range: String,
+    /// Page cache of the embedded store, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 32)]
+    pub store_cache_mb: usize,
     /// How often the store compacts old revisions.
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
     pub compact_interval: std::time::Duration,

@@ -30,6 +30,9 @@ pub async fn run(args: ServerArgs) -> Result<()> {
     let opts = storage::embedded::EmbeddedOptions {
         compaction_interval: Some(args.compact_interval),
         max_history_revisions: Some(args.compact_retain_revisions),
+        // redb's default page cache (1 GiB) would grow with the file; the
+        // watch cache already holds every live object
+        cache_size: Some(args.store_cache_mb << 20),
         ..Default::default()
     };
     let store = storage::embedded::EmbeddedStore::open(&db_dir.join("state.redb"), opts)

@@ -184,7 +184,10 @@ pub async fn check_namespace(rest: &Rest<'_>, create: bool) -> Result<(), ApiErr
     let nsres = api::resources::lookup("", "v1", "namespaces").expect("namespaces");
     // as upstream's NamespaceLifecycle admission: the cache first, the store
     // when the cache does not know the namespace (it may have just been created)
-    let cached = rest.server.cache_for(nsres).and_then(|c| c.get(&format!("{}{ns}", nsres.key_prefix())));
+    let cached = rest
+        .server
+        .cache_for(nsres)
+        .and_then(|c| c.get(&format!("{}{ns}", nsres.key_prefix())));
     let terminating = match cached {
         // namespaces are indexed by status.phase (their one selectable field)
         Some(o) => Some(o.fields.first().is_some_and(|p| p == "Terminating")),
