@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use serde::Deserialize;
 use serde_json::Value;
 use storage::Revision;
 
@@ -32,22 +31,6 @@ pub struct Obj {
     pub fields: Box<[String]>,
 }
 
-#[derive(Deserialize)]
-struct Head {
-    #[serde(default)]
-    metadata: HeadMeta,
-}
-
-#[derive(Deserialize, Default)]
-struct HeadMeta {
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    namespace: String,
-    #[serde(default)]
-    labels: Option<BTreeMap<String, String>>,
-}
-
 impl Obj {
     /// Build from stored bytes (which carry no resourceVersion) at revision `rv`.
     /// `field_ptrs` are JSON pointers of the kind's selectable fields.
@@ -68,40 +51,28 @@ impl Obj {
         rv: Revision,
         field_ptrs: &[&'static str],
     ) -> Option<Arc<Obj>> {
-        let (name, namespace, labels, fields) = if field_ptrs.is_empty() {
-            let h: Head = serde_json::from_slice(&json).ok()?;
-            (
-                h.metadata.name,
-                h.metadata.namespace,
-                h.metadata.labels.unwrap_or_default(),
-                Box::default(),
-            )
-        } else {
-            let v: Value = serde_json::from_slice(&json).ok()?;
-            let labels = v
-                .pointer("/metadata/labels")
-                .and_then(Value::as_object)
-                .map(|m| {
-                    m.iter()
-                        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
-                        .collect()
-                })
-                .unwrap_or_default();
-            let fields = field_ptrs
-                .iter()
-                .map(|p| {
-                    v.pointer(p)
-                        .and_then(crate::meta::scalar_string)
-                        .unwrap_or_default()
-                })
-                .collect();
-            (
-                crate::meta::name(&v).to_string(),
-                crate::meta::namespace(&v).to_string(),
-                labels,
-                fields,
-            )
+        let mut ptrs: Vec<&str> = vec!["/metadata/name", "/metadata/namespace", "/metadata/labels"];
+        ptrs.extend_from_slice(field_ptrs);
+        // the path trees are small; building one per call costs far less than a full parse
+        let paths = crate::pluck::Paths::new(&ptrs);
+        let mut vals = crate::pluck::pluck(&json, &paths, ptrs.len())
+            .ok()?
+            .into_iter();
+        let s = |v: Option<Value>| {
+            v.as_ref()
+                .and_then(crate::meta::scalar_string)
+                .unwrap_or_default()
         };
+        let name = s(vals.next()?);
+        let namespace = s(vals.next()?);
+        let labels = match vals.next()? {
+            Some(Value::Object(m)) => m
+                .into_iter()
+                .map(|(k, v)| (k, v.as_str().unwrap_or("").to_string()))
+                .collect(),
+            _ => BTreeMap::new(),
+        };
+        let fields = vals.map(s).collect();
         Some(Arc::new(Obj {
             key,
             rv,

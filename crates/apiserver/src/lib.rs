@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod negotiation;
 pub mod patching;
 pub mod pki;
+pub mod pluck;
 pub mod request_info;
 pub mod response;
 pub mod rest;

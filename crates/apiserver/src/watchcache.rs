@@ -240,6 +240,24 @@ impl ResourceCache {
         inner.floor = inner.floor.max(rev);
     }
 
+    /// Take a fresh listing at `rev`: the first load just installs it; a
+    /// relist (after the store watch failed) emits the differences as events.
+    fn install(&self, objects: BTreeMap<String, Arc<Obj>>, rev: Revision) {
+        {
+            let mut inner = self.inner.write();
+            if inner.objects.is_empty() && inner.events.is_empty() {
+                inner.objects = objects;
+                inner.floor = rev;
+                inner.last_rv = rev;
+                return;
+            }
+        }
+        let diff = self.reset(objects, rev);
+        self.apply(diff);
+        let mut inner = self.inner.write();
+        inner.floor = inner.floor.max(rev);
+    }
+
     fn reset(&self, objects: BTreeMap<String, Arc<Obj>>, rev: Revision) -> Vec<CacheEvent> {
         // after a relist: emit the differences as events
         let mut diff = Vec::new();
@@ -378,58 +396,41 @@ impl Cacher {
 
     async fn load(&self) -> Result<Revision, StoreError> {
         let t = std::time::Instant::now();
-        let resp = self
-            .store
-            .range(RangeRequest::prefix(REGISTRY_PREFIX.as_bytes().to_vec()))
-            .await?;
-        let read = t.elapsed();
-        let n = resp.kvs.len();
-        // decode on every core: start-up time is dominated by this
-        let workers = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-            .clamp(1, 8);
-        let chunk = n.div_ceil(workers).max(1);
-        let decoded: Vec<(String, Arc<Obj>)> = std::thread::scope(|s| {
-            let handles: Vec<_> = resp
-                .kvs
-                .chunks(chunk)
-                .map(|kvs| {
-                    s.spawn(move || {
-                        kvs.iter()
-                            .filter_map(|kv| {
-                                let key = String::from_utf8_lossy(&kv.key).into_owned();
-                                let cache = self.cache_for_key(&key)?;
-                                let o = Obj::decode(
-                                    key,
-                                    &kv.value,
-                                    kv.mod_revision,
-                                    &cache.field_ptrs,
-                                )?;
-                                Some((cache.prefix.clone(), o))
-                            })
-                            .collect::<Vec<_>>()
-                    })
+        // every resource at one revision, each read and decoded on its own
+        // blocking thread: start-up time is dominated by this
+        let rev = self.store.current_revision().await?;
+        let loads = self.caches.values().map(|cache| {
+            let store = self.store.clone();
+            let cache = cache.clone();
+            async move {
+                let req = RangeRequest::prefix(cache.prefix.as_bytes().to_vec()).at_revision(rev);
+                let resp = store.range(req).await?;
+                let decoder = cache.clone();
+                let objs = tokio::task::spawn_blocking(move || {
+                    resp.kvs
+                        .iter()
+                        .filter_map(|kv| {
+                            let key = String::from_utf8_lossy(&kv.key).into_owned();
+                            let o =
+                                Obj::decode(key, &kv.value, kv.mod_revision, &decoder.field_ptrs)?;
+                            Some((o.key.clone(), o))
+                        })
+                        .collect::<BTreeMap<String, Arc<Obj>>>()
                 })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_default())
-                .collect()
+                .await
+                .map_err(StoreError::backend)?;
+                Ok::<_, StoreError>((cache, objs))
+            }
         });
-        let mut per: HashMap<String, BTreeMap<String, Arc<Obj>>> = HashMap::new();
-        for (prefix, o) in decoded {
-            per.entry(prefix).or_default().insert(o.key.clone(), o);
+        let loaded = futures::future::try_join_all(loads).await?;
+        let mut n = 0;
+        for (cache, objs) in loaded {
+            n += objs.len();
+            cache.install(objs, rev);
         }
-        for (prefix, cache) in &self.caches {
-            let objs = per.remove(prefix).unwrap_or_default();
-            let diff = cache.reset(objs, resp.revision);
-            cache.apply(diff);
-            cache.inner.write().floor = resp.revision;
-        }
-        self.rev_tx.send_replace(resp.revision);
-        tracing::info!(objects = n, read = ?read, total = ?t.elapsed(), "watch cache loaded");
-        Ok(resp.revision)
+        self.rev_tx.send_replace(rev);
+        tracing::info!(objects = n, took = ?t.elapsed(), "watch cache loaded");
+        Ok(rev)
     }
 
     async fn run(self: Arc<Self>, mut rev: Revision) {
