@@ -25,6 +25,9 @@ use crate::watchcache::{CacheEvent, EventKind, Obj};
 /// How often a watch that allows bookmarks gets one.
 const BOOKMARK_EVERY: Duration = Duration::from_secs(30);
 
+/// Body chunks of one event (unused slots are empty).
+type Frames = [Bytes; 3];
+
 struct Encoder {
     table: bool,
     first: bool,
@@ -32,15 +35,20 @@ struct Encoder {
 }
 
 impl Encoder {
-    fn event(&mut self, rest: &Rest<'_>, kind: &str, obj: &Obj) -> Bytes {
+    /// One event as body chunks. JSON events share the cached object's bytes
+    /// (no copy per watcher): a static head, the object, a static tail.
+    fn event(&mut self, rest: &Rest<'_>, kind: &str, obj: &Obj) -> Frames {
         if !self.table {
-            let mut out = Vec::with_capacity(obj.json.len() + 32);
-            out.extend_from_slice(b"{\"type\":\"");
-            out.extend_from_slice(kind.as_bytes());
-            out.extend_from_slice(b"\",\"object\":");
-            out.extend_from_slice(&obj.json);
-            out.extend_from_slice(b"}\n");
-            return Bytes::from(out);
+            let head: &'static [u8] = match kind {
+                "ADDED" => b"{\"type\":\"ADDED\",\"object\":",
+                "MODIFIED" => b"{\"type\":\"MODIFIED\",\"object\":",
+                _ => b"{\"type\":\"DELETED\",\"object\":",
+            };
+            return [
+                Bytes::from_static(head),
+                obj.json.clone(),
+                Bytes::from_static(b"}\n"),
+            ];
         }
         let mut t = json!({
             "kind": "Table",
@@ -57,7 +65,7 @@ impl Encoder {
         let _ = &self.include;
         let mut b = serde_json::to_vec(&json!({"type": kind, "object": t})).unwrap_or_default();
         b.push(b'\n');
-        Bytes::from(b)
+        [Bytes::from(b), Bytes::new(), Bytes::new()]
     }
 
     fn bookmark(&self, rest: &Rest<'_>, rv: i64, initial_end: bool) -> Bytes {
@@ -154,7 +162,7 @@ pub async fn watch(rest: &Rest<'_>) -> Result<Response<Body>, ApiError> {
         for o in objs {
             if filter.matches_obj(&o) {
                 let o = rest.server.convert_out(rest.res, o);
-                first_frames.push(encoder.event(rest, "ADDED", &o));
+                first_frames.extend(encoder.event(rest, "ADDED", &o));
             }
         }
         if send_initial == Some(true) {
@@ -167,7 +175,7 @@ pub async fn watch(rest: &Rest<'_>) -> Result<Response<Body>, ApiError> {
             Ok(sub) => {
                 for e in &sub.backlog {
                     if let Some(frame) = filter_event(rest, &filter, &mut encoder, &prefix, e) {
-                        first_frames.push(frame);
+                        first_frames.extend(frame);
                     }
                 }
                 (sub.rx, sub.backlog.last().map(|e| e.rv).unwrap_or(rv))
@@ -225,7 +233,7 @@ fn filter_event(
     enc: &mut Encoder,
     prefix: &str,
     e: &CacheEvent,
-) -> Option<Bytes> {
+) -> Option<Frames> {
     if !e.obj.key.starts_with(prefix) {
         return None;
     }
@@ -248,7 +256,7 @@ fn stream_response(
     first: Vec<Bytes>,
     rest_rx: Option<mpsc::Receiver<Bytes>>,
 ) -> Response<Body> {
-    let head = futures::stream::iter(first);
+    let head = futures::stream::iter(first.into_iter().filter(|b| !b.is_empty()));
     let tail = match rest_rx {
         Some(rx) => tokio_stream::wrappers::ReceiverStream::new(rx).boxed(),
         None => futures::stream::empty().boxed(),
@@ -290,45 +298,61 @@ struct WatchTask {
 }
 
 impl WatchTask {
-    async fn run(mut self) {
-        let deadline = tokio::time::sleep(self.timeout);
+    async fn run(self) {
+        let WatchTask {
+            rest_server,
+            res,
+            filter,
+            prefix,
+            mut encoder,
+            mut rx,
+            tx,
+            bookmarks,
+            timeout,
+            mut last_rv,
+            query,
+            output,
+            info,
+            user,
+        } = self;
+        let headers = http::HeaderMap::new();
+        let rest = Rest {
+            server: &rest_server,
+            info: &info,
+            res,
+            query,
+            headers: &headers,
+            user: &user,
+            output,
+        };
+        let deadline = tokio::time::sleep(timeout);
         tokio::pin!(deadline);
         let mut ticker = tokio::time::interval(BOOKMARK_EVERY);
         ticker.tick().await;
-        let headers = http::HeaderMap::new();
-        loop {
-            let rest = Rest {
-                server: &self.rest_server,
-                info: &self.info,
-                res: self.res,
-                query: self.query.clone(),
-                headers: &headers,
-                user: &self.user,
-                output: self.output,
-            };
-            let frame = tokio::select! {
+        'watch: loop {
+            let frames = tokio::select! {
                 _ = &mut deadline => break,
-                _ = self.tx.closed() => break,
-                _ = ticker.tick(), if self.bookmarks => {
-                    let rv = self.last_rv.max(self.rest_server.cacher.revision());
-                    Some(self.encoder.bookmark(&rest, rv, false))
+                _ = tx.closed() => break,
+                _ = ticker.tick(), if bookmarks => {
+                    let rv = last_rv.max(rest_server.cacher.revision());
+                    Some([encoder.bookmark(&rest, rv, false), Bytes::new(), Bytes::new()])
                 }
-                ev = self.rx.recv() => match ev {
+                ev = rx.recv() => match ev {
                     Ok(e) => {
-                        self.last_rv = e.rv;
-                        filter_event(&rest, &self.filter, &mut self.encoder, &self.prefix, &e)
+                        last_rv = e.rv;
+                        filter_event(&rest, &filter, &mut encoder, &prefix, &e)
                     }
                     // fell too far behind: end the stream, the client re-watches from its last revision
                     Err(broadcast::error::RecvError::Lagged(_)) => break,
                     Err(broadcast::error::RecvError::Closed) => break,
                 },
             };
-            if let Some(f) = frame {
-                if self.tx.send(f).await.is_err() {
-                    break;
+            for part in frames.into_iter().flatten().filter(|b| !b.is_empty()) {
+                if tx.send(part).await.is_err() {
+                    break 'watch;
                 }
             }
         }
-        self.rest_server.metrics.watch_ended(self.res.resource);
+        rest_server.metrics.watch_ended(res.resource);
     }
 }
