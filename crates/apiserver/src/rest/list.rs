@@ -115,6 +115,12 @@ pub async fn list(rest: &Rest<'_>) -> Result<Response<Body>, ApiError> {
         }
     };
     let after = cont.as_ref().map(|c| c.start.as_str());
+    if let Some(c) = &cont {
+        if c.rv < rest.server.cacher.revision() {
+            // later pages show the list as of its first page: read them from the store at that revision
+            return store_page(rest, &filter, &prefix, &c.start, c.rv, limit).await;
+        }
+    }
     let (items, more) = match filter.exact_name() {
         Some(name) if !rest.res.namespaced || !rest.info.namespace.is_empty() => {
             let key = objects.key(&rest.info.namespace, name);
@@ -137,6 +143,71 @@ pub async fn list(rest: &Rest<'_>) -> Result<Response<Body>, ApiError> {
         .map(|o| rest.server.convert_out(rest.res, o))
         .collect();
     render_list(rest, &items, list_rv, continue_token)
+}
+
+/// A page of a list continued at revision `rv`, read from the store.
+async fn store_page(
+    rest: &Rest<'_>,
+    filter: &Filter,
+    prefix: &str,
+    after: &str,
+    rv: i64,
+    limit: usize,
+) -> Result<Response<Body>, ApiError> {
+    let ptrs = crate::filter::field_pointers(api::resources::storage_resource(rest.res));
+    let end = storage::prefix_end(prefix.as_bytes());
+    let mut start = format!("{after}\u{0}").into_bytes();
+    let mut items = Vec::new();
+    let mut more = false;
+    let batch = limit.max(500);
+    loop {
+        let req = storage::RangeRequest {
+            key: start.clone(),
+            range_end: Some(end.clone()),
+            limit: batch,
+            revision: rv,
+            ..Default::default()
+        };
+        let resp = rest.server.store.range(req).await.map_err(|e| match e {
+            storage::StoreError::Compacted { .. } => ApiError::expired(
+                "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.",
+            ),
+            other => super::store::store_error(other),
+        })?;
+        let n = resp.kvs.len();
+        for kv in resp.kvs {
+            let key = String::from_utf8_lossy(&kv.key).into_owned();
+            start = kv.key.clone();
+            start.push(0);
+            let Some(o) = Obj::decode(key, &kv.value, kv.mod_revision, &ptrs) else {
+                continue;
+            };
+            if !filter.matches_obj(&o) {
+                continue;
+            }
+            if limit > 0 && items.len() == limit {
+                more = true;
+                break;
+            }
+            items.push(o);
+        }
+        if more || !resp.more || n == 0 {
+            break;
+        }
+    }
+    let objects = rest.objects();
+    let token = if more {
+        items
+            .last()
+            .map(|o| encode_continue(rv, &o.key, objects.prefix()))
+    } else {
+        None
+    };
+    let items: Vec<Arc<Obj>> = items
+        .into_iter()
+        .map(|o| rest.server.convert_out(rest.res, o))
+        .collect();
+    render_list(rest, &items, rv, token)
 }
 
 /// A list at an exact past revision, read from the store.
