@@ -1,17 +1,32 @@
-//! [`EmbeddedStore`]: the default, durable [`Store`] backend on a single redb file.
+//! [`EmbeddedStore`]: the default, durable [`Store`] backend on a redb file and its
+//! write-ahead log.
 //!
 //! Writes go through one writer thread doing group commit (`writer.rs`); every acknowledged
 //! write has been fsynced. Reads are redb read transactions on the caller's blocking pool
 //! (`reader.rs`). History lives in its own table and is compacted automatically
-//! (`compaction.rs`), so the file stays bounded under churn. Opening an existing file reads
-//! only the `meta` table: startup cost does not grow with the data.
+//! (`compaction.rs`), so the file stays bounded under churn.
+//!
+//! Durability comes from a write-ahead log next to the file (`<file>.wal`, `wal.rs`), as in
+//! etcd: a durable redb commit is copy-on-write and rewrites and fsyncs a few dozen scattered
+//! B-tree pages, while a WAL record is one small sequential write. Each batch is appended to
+//! the WAL and `fdatasync`ed, then committed to redb without fsync (`Durability::None`); a
+//! checkpoint (`checkpoint.rs`) commits redb durably about once a second and rewinds the WAL.
+//! Opening redoes whatever the WAL holds beyond redb's durable state and checkpoints
+//! (`recovery.rs`), so `kill -9` at any moment loses no acknowledged write.
+//! [`EmbeddedOptions::wal`] `= false` makes every batch a durable redb commit instead.
+//!
+//! Opening an existing file reads only the `meta` table and the WAL (at most about one
+//! checkpoint interval of writes): startup cost does not grow with the data.
 
+mod checkpoint;
 mod compaction;
 mod reader;
+mod recovery;
 mod tables;
+mod wal;
 mod writer;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc;
@@ -29,15 +44,29 @@ use crate::store::{
 };
 use crate::txn;
 use crate::watch::{WatchHub, start_watch};
+use checkpoint::CheckpointPolicy;
 use reader::Reader;
-use tables::{FORMAT_VERSION, HISTORY, KV, META, META_COMPACTED, META_FORMAT, META_REVISION};
+use tables::{
+    FORMAT_VERSION, FORMAT_VERSION_NO_WAL, HISTORY, KV, META, META_COMPACTED, META_FORMAT,
+    META_REVISION,
+};
 use writer::{Command, Revisions, Writer};
 
 /// Tuning of an [`EmbeddedStore`]. `Default` is what production uses.
 #[derive(Clone, Debug)]
 pub struct EmbeddedOptions {
-    /// fsync every commit (`Durability::Immediate`). Only tests should turn this off.
+    /// Make every acknowledged write durable (fsync the WAL, or the redb commit without WAL).
+    /// Only tests should turn this off: then nothing is fsynced and the WAL is not written.
     pub sync_writes: bool,
+    /// Make batches durable through the write-ahead log and checkpoint redb periodically
+    /// (default). `false`: every batch is a durable redb commit (slower; an existing WAL is
+    /// still redone on open).
+    pub wal: bool,
+    /// Checkpoint once the oldest un-checkpointed batch is this old (also when idle), bounding
+    /// the WAL to redo on open. Default 1 s.
+    pub checkpoint_interval: Duration,
+    /// Checkpoint once the WAL holds this many bytes. Default 64 MiB.
+    pub checkpoint_wal_bytes: u64,
     /// Maximum number of requests applied in one group commit.
     pub max_batch: usize,
     /// Timer-driven compaction: every interval, compact to the revision that was current one
@@ -58,6 +87,9 @@ impl Default for EmbeddedOptions {
     fn default() -> Self {
         EmbeddedOptions {
             sync_writes: true,
+            wal: true,
+            checkpoint_interval: Duration::from_secs(1),
+            checkpoint_wal_bytes: 64 << 20,
             max_batch: 1024,
             compaction_interval: Some(Duration::from_secs(300)),
             max_history_revisions: Some(100_000),
@@ -82,7 +114,8 @@ pub struct EmbeddedStore {
 }
 
 impl EmbeddedStore {
-    /// Opens the store at `path`, creating the file if needed.
+    /// Opens the store at `path` (and its WAL at `<path>.wal`), creating them if needed, and
+    /// redoes the WAL if the last run did not end with a checkpoint.
     pub fn open(path: &Path, opts: EmbeddedOptions) -> Result<Self, StoreError> {
         let mut builder = redb::Builder::new();
         if let Some(size) = opts.cache_size {
@@ -90,6 +123,24 @@ impl EmbeddedStore {
         }
         let db = Arc::new(builder.create(path)?);
         init_tables(&db)?;
+        let checkpoints =
+            CheckpointPolicy::new(opts.checkpoint_interval, opts.checkpoint_wal_bytes);
+        let use_wal = opts.wal && opts.sync_writes;
+        let wal_path = wal_path(path);
+        let wal = if use_wal || wal_path.exists() {
+            let (wal, recovered) = recovery::recover(&db, &wal_path, checkpoints.max_file_len())?;
+            if recovered.found > 0 {
+                tracing::info!(
+                    found = recovered.found,
+                    redone = recovered.redone,
+                    revision = recovered.revision,
+                    "redid the write-ahead log"
+                );
+            }
+            use_wal.then_some(wal)
+        } else {
+            None
+        };
         let reader = Arc::new(Reader { db: db.clone() });
         let (current, compacted) = reader.revisions()?;
         let revisions = Arc::new(Revisions::default());
@@ -111,6 +162,9 @@ impl EmbeddedStore {
                 Instant::now(),
                 current,
             ),
+            wal,
+            checkpoints,
+            failed: None,
         };
         let handle = std::thread::Builder::new()
             .name("storage-writer".into())
@@ -142,21 +196,37 @@ impl EmbeddedStore {
     }
 }
 
-/// Creates the tables on a new file; checks the format of an existing one.
+/// The WAL of the store at `path`: `<path>.wal`.
+fn wal_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".wal");
+    PathBuf::from(name)
+}
+
+/// Creates the tables on a new file; checks the format of an existing one and upgrades a
+/// version-1 file (which has no WAL, so nothing else changes).
 fn init_tables(db: &Database) -> Result<(), StoreError> {
-    {
+    let format = {
         let rtxn = db.begin_read()?;
-        if let Ok(meta) = rtxn.open_table(META)
-            && let Some(format) = meta.get(META_FORMAT)?
-        {
-            let format = format.value();
-            if format != FORMAT_VERSION {
-                return Err(StoreError::InvalidRequest(format!(
-                    "unsupported store format version {format} (expected {FORMAT_VERSION})"
-                )));
-            }
+        match rtxn.open_table(META) {
+            Ok(meta) => meta.get(META_FORMAT)?.map(|v| v.value()),
+            Err(_) => None,
+        }
+    };
+    match format {
+        Some(FORMAT_VERSION) => return Ok(()),
+        Some(FORMAT_VERSION_NO_WAL) => {
+            let wtxn = db.begin_write()?;
+            wtxn.open_table(META)?.insert(META_FORMAT, FORMAT_VERSION)?;
+            wtxn.commit()?;
             return Ok(());
         }
+        Some(format) => {
+            return Err(StoreError::InvalidRequest(format!(
+                "unsupported store format version {format} (expected {FORMAT_VERSION})"
+            )));
+        }
+        None => {}
     }
     let wtxn = db.begin_write()?;
     {
@@ -221,5 +291,45 @@ impl Store for EmbeddedStore {
 
     async fn compacted_revision(&self) -> Result<Revision, StoreError> {
         Ok(self.revisions.compacted.load(Ordering::SeqCst))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_format(path: &Path, format: i64) {
+        let db = Database::create(path).unwrap();
+        let wtxn = db.begin_write().unwrap();
+        {
+            wtxn.open_table(KV).unwrap();
+            wtxn.open_table(HISTORY).unwrap();
+            let mut meta = wtxn.open_table(META).unwrap();
+            meta.insert(META_REVISION, 5).unwrap();
+            meta.insert(META_COMPACTED, 0).unwrap();
+            meta.insert(META_FORMAT, format).unwrap();
+        }
+        wtxn.commit().unwrap();
+    }
+
+    #[test]
+    fn a_file_without_wal_is_upgraded_and_an_unknown_format_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let v1 = dir.path().join("v1.redb");
+        with_format(&v1, FORMAT_VERSION_NO_WAL);
+        let store = EmbeddedStore::open(&v1, EmbeddedOptions::default()).unwrap();
+        assert_eq!(store.revisions.current.load(Ordering::SeqCst), 5);
+        drop(store);
+        let db = Database::create(&v1).unwrap();
+        let rtxn = db.begin_read().unwrap();
+        let meta = rtxn.open_table(META).unwrap();
+        assert_eq!(
+            meta.get(META_FORMAT).unwrap().unwrap().value(),
+            FORMAT_VERSION
+        );
+
+        let v9 = dir.path().join("v9.redb");
+        with_format(&v9, 9);
+        assert!(EmbeddedStore::open(&v9, EmbeddedOptions::default()).is_err());
     }
 }

@@ -4,7 +4,8 @@
 //!   removed from it.
 //! - `history`: revision -> every event of that revision, each with its previous key-value,
 //!   so watches can replay with `prev_kv` and ranges at a past revision can undo newer events.
-//! - `meta`: the current and the compacted revision.
+//! - `meta`: the current and the compacted revision; the revision last made durable by a
+//!   checkpoint and the current WAL epoch (`checkpoint.rs`, `wal.rs`).
 //!
 //! The encoding is a private, fixed little-endian layout; it must stay readable by later
 //! versions (bump [`FORMAT_VERSION`] and migrate if it ever changes).
@@ -22,7 +23,16 @@ pub(crate) const META: TableDefinition<&str, i64> = TableDefinition::new("meta")
 pub(crate) const META_REVISION: &str = "revision";
 pub(crate) const META_COMPACTED: &str = "compacted_revision";
 pub(crate) const META_FORMAT: &str = "format_version";
-pub(crate) const FORMAT_VERSION: i64 = 1;
+/// The revision made durable in redb itself by the last checkpoint (informational).
+pub(crate) const META_DURABLE_REVISION: &str = "durable_revision";
+/// The WAL epoch whose frames follow redb's durable state (missing: 0).
+pub(crate) const META_WAL_EPOCH: &str = "wal_epoch";
+/// 2: the file may be behind its write-ahead log (`<file>.wal`), which must be replayed
+/// first; a version-1 file (no WAL) is upgraded on open. Version 1 binaries refuse version 2,
+/// as they would ignore the WAL.
+pub(crate) const FORMAT_VERSION: i64 = 2;
+/// The previous version, still opened (and upgraded).
+pub(crate) const FORMAT_VERSION_NO_WAL: i64 = 1;
 
 fn corrupt(what: &str) -> StoreError {
     StoreError::backend(std::io::Error::new(

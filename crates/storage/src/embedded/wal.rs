@@ -217,7 +217,7 @@ fn crc32(data: &[u8]) -> u32 {
     static TABLES: std::sync::OnceLock<[[u32; 256]; 8]> = std::sync::OnceLock::new();
     let t = TABLES.get_or_init(|| {
         let mut t = [[0u32; 256]; 8];
-        for i in 0..256 {
+        for (i, entry) in t[0].iter_mut().enumerate() {
             let mut c = i as u32;
             for _ in 0..8 {
                 c = if c & 1 == 1 {
@@ -226,7 +226,7 @@ fn crc32(data: &[u8]) -> u32 {
                     c >> 1
                 };
             }
-            t[0][i] = c;
+            *entry = c;
         }
         for i in 0..256 {
             for k in 1..8 {
@@ -263,7 +263,7 @@ mod tests {
             start,
             end: start + n as i64,
             compacted: 1,
-            purged: (n % 2 == 0).then_some((1, 3)),
+            purged: n.is_multiple_of(2).then_some((1, 3)),
             revisions: (0..n)
                 .map(|i| (start + 1 + i as i64, vec![i as u8; 10 + i * 100]))
                 .collect(),

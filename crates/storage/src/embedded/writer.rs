@@ -2,13 +2,25 @@
 //!
 //! Every write (transactions, compactions) is sent here over a channel. The thread takes
 //! everything pending (up to `max_batch`), applies it inside ONE redb write transaction —
-//! each store transaction gets its own revision and sees the earlier ones of the batch —
-//! commits once (one fsync with `Durability::Immediate`), publishes the new revisions to
-//! watchers and only then answers the callers. Many concurrent writers thus share an fsync.
+//! each store transaction gets its own revision and sees the earlier ones of the batch — and
+//! makes the batch durable once for all its callers:
+//!
+//! - with the WAL (default): the batch's effects go into one WAL record, appended and
+//!   `fdatasync`ed (one small sequential write), then the redb transaction is committed with
+//!   `Durability::None` (no fsync; readers see it at once). redb is made durable by periodic
+//!   checkpoints (`checkpoint.rs`), after which the WAL is rewound. Writing the record before
+//!   the redb commit means readers never see a write that a crash could lose.
+//! - without it: the redb commit itself is durable (`Durability::Immediate`), which rewrites
+//!   and fsyncs every B-tree page the batch touched.
+//!
+//! Only then are the new revisions published to watchers and the callers answered. If the
+//! WAL append, or the redb commit after it, fails, redb and the WAL may disagree: the writer
+//! refuses every later write, and reopening the store recovers from the WAL (the failed batch
+//! is then either fully there or absent, as with any failed commit).
 //!
 //! It also applies automatic compaction and purges compacted history in bounded chunks so
 //! that no single commit stalls writers for long. It must not do anything slow besides the
-//! commit itself: readers never come here.
+//! commit and the checkpoint: readers never come here.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -18,8 +30,10 @@ use std::time::Instant;
 use redb::{Database, Durability, ReadableTable, Table};
 use tokio::sync::oneshot;
 
+use super::checkpoint::{self, CheckpointPolicy};
 use super::compaction::AutoCompactor;
 use super::tables::{self, HISTORY, KV, META, META_COMPACTED, META_REVISION};
+use super::wal::{Wal, WalRecord};
 use crate::error::StoreError;
 use crate::store::{KeyValue, Revision, TxnRequest, TxnResponse, WatchEvent};
 use crate::txn::{self, KvState};
@@ -53,6 +67,12 @@ pub(crate) struct Writer {
     pub max_batch: usize,
     pub purge_chunk: usize,
     pub auto: AutoCompactor,
+    /// The write-ahead log; `None`: each batch is a durable redb commit (or, without `sync`,
+    /// a non-durable one).
+    pub wal: Option<Wal>,
+    pub checkpoints: CheckpointPolicy,
+    /// Set when the WAL and redb may disagree; every later batch fails with it.
+    pub failed: Option<StoreError>,
 }
 
 enum Outcome {
@@ -80,7 +100,9 @@ impl Writer {
                     Err(TryRecvError::Empty) => None,
                     Err(TryRecvError::Disconnected) => break,
                 }
-            } else if let Some(deadline) = self.auto.deadline() {
+            } else if let Some(deadline) =
+                earliest(self.auto.deadline(), self.checkpoint_deadline())
+            {
                 match self
                     .rx
                     .recv_timeout(deadline.saturating_duration_since(Instant::now()))
@@ -103,14 +125,50 @@ impl Writer {
                 }
             }
             purge_pending = self.process(batch, purge_pending);
+            self.checkpoint_if_due();
         }
-        if !self.sync {
+        if self.wal.is_some() {
+            // A clean shutdown leaves nothing to redo.
+            if self.failed.is_none() {
+                self.checkpoint();
+            }
+        } else if !self.sync {
             // Make non-durable commits durable, so the next open needs no repair.
             if let Err(err) = self.flush() {
                 tracing::error!(error = %err, "final flush failed");
             }
         }
         self.hub.close();
+    }
+
+    fn checkpoint_deadline(&self) -> Option<Instant> {
+        self.wal.as_ref().and(self.checkpoints.deadline())
+    }
+
+    fn checkpoint_if_due(&mut self) {
+        if let Some(wal) = &self.wal
+            && self.failed.is_none()
+            && self.checkpoints.due(Instant::now(), wal.len())
+        {
+            self.checkpoint();
+        }
+    }
+
+    fn checkpoint(&mut self) {
+        let Some(wal) = &mut self.wal else { return };
+        let started = Instant::now();
+        let bytes = wal.len();
+        let res = checkpoint::checkpoint(&self.db, wal, self.checkpoints.max_file_len());
+        match &res {
+            Ok(revision) => tracing::debug!(
+                revision,
+                wal_bytes = bytes,
+                took = ?started.elapsed(),
+                "checkpoint"
+            ),
+            Err(err) => tracing::error!(error = %err, "checkpoint failed; the WAL keeps growing"),
+        }
+        self.checkpoints.done(Instant::now(), res.is_ok());
     }
 
     fn flush(&self) -> Result<(), StoreError> {
@@ -126,6 +184,10 @@ impl Writer {
         let compacted = self.revisions.compacted.load(Ordering::SeqCst);
         let auto_target = self.auto.target(Instant::now(), current, compacted);
         if batch.is_empty() && auto_target.is_none() && !purge_pending {
+            return false;
+        }
+        if let Some(err) = &self.failed {
+            fail_all(batch, err);
             return false;
         }
         let (requests, replies): (Vec<_>, Vec<_>) = batch
@@ -171,14 +233,19 @@ impl Writer {
     }
 
     fn commit(
-        &self,
+        &mut self,
         requests: &[Request],
         mut current: Revision,
         mut compacted: Revision,
         auto_target: Option<Revision>,
     ) -> Result<Committed, StoreError> {
+        let mut record = WalRecord {
+            start: current,
+            ..Default::default()
+        };
+        let start_compacted = compacted;
         let mut wtxn = self.db.begin_write()?;
-        wtxn.set_durability(if self.sync {
+        wtxn.set_durability(if self.sync && self.wal.is_none() {
             Durability::Immediate
         } else {
             Durability::None
@@ -196,11 +263,12 @@ impl Writer {
                         let applied = txn::apply(&mut state, current, req)?;
                         if !applied.events.is_empty() {
                             current = applied.response.revision;
-                            history.insert(
-                                current,
-                                tables::encode_events(&applied.events).as_slice(),
-                            )?;
+                            let data = tables::encode_events(&applied.events);
+                            history.insert(current, data.as_slice())?;
                             published.push((current, applied.events));
+                            if self.wal.is_some() {
+                                record.revisions.push((current, data));
+                            }
                         }
                         outcomes.push(Outcome::Txn(Ok(applied.response)));
                     }
@@ -218,12 +286,35 @@ impl Writer {
             {
                 compacted = target;
             }
-            purge_pending = purge(&mut history, compacted, self.purge_chunk)?;
+            let purged;
+            (purged, purge_pending) = purge(&mut history, compacted, self.purge_chunk)?;
+            record.purged = purged;
             let mut meta = wtxn.open_table(META)?;
             meta.insert(META_REVISION, current)?;
             meta.insert(META_COMPACTED, compacted)?;
         }
-        wtxn.commit()?;
+        record.end = current;
+        record.compacted = compacted;
+        let changed =
+            !record.revisions.is_empty() || record.purged.is_some() || compacted != start_compacted;
+        match &mut self.wal {
+            Some(wal) if changed => {
+                // Durable first, visible second; a failure from here on is fatal (see above).
+                let res = wal
+                    .append(&record, self.sync)
+                    .map_err(StoreError::backend)
+                    .and_then(|()| Ok(wtxn.commit()?));
+                if let Err(err) = res {
+                    let fatal = StoreError::backend(std::io::Error::other(format!(
+                        "write-ahead log and store may disagree; reopen the store to recover: {err}"
+                    )));
+                    self.failed = Some(fatal.clone());
+                    return Err(fatal);
+                }
+                self.checkpoints.appended(Instant::now());
+            }
+            _ => wtxn.commit()?,
+        }
         Ok(Committed {
             current,
             compacted,
@@ -264,22 +355,39 @@ fn check_compaction(
     Ok(())
 }
 
-/// Deletes up to `chunk` history revisions below `compacted`; true if more remain.
+/// Deletes up to `chunk` history revisions below `compacted`; returns the range deleted and
+/// whether more remain.
 fn purge(
     history: &mut Table<i64, &[u8]>,
     compacted: Revision,
     chunk: usize,
-) -> Result<bool, StoreError> {
+) -> Result<(Option<(Revision, Revision)>, bool), StoreError> {
     let first = match history.first()? {
         Some((rev, _)) => rev.value(),
-        None => return Ok(false),
+        None => return Ok((None, false)),
     };
     if first >= compacted {
-        return Ok(false);
+        return Ok((None, false));
     }
     let end = compacted.min(first.saturating_add(chunk.max(1) as i64));
     history.retain_in(first..end, |_, _| false)?;
-    Ok(end < compacted)
+    Ok((Some((first, end)), end < compacted))
+}
+
+fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn fail_all(batch: Vec<Command>, err: &StoreError) {
+    for cmd in batch {
+        match cmd {
+            Command::Txn { reply, .. } => drop(reply.send(Err(err.clone()))),
+            Command::Compact { reply, .. } => drop(reply.send(Err(err.clone()))),
+        }
+    }
 }
 
 /// The `kv` table seen through [`KvState`], inside the batch's write transaction.

@@ -1,6 +1,9 @@
 //! Durability: a child process (this test binary re-executed) writes concurrently and prints
 //! every acknowledged write; the parent SIGKILLs it at a random moment, reopens the file and
-//! checks that every acknowledged write is there with its exact value.
+//! checks that every acknowledged write is there with its exact value. A second test kills
+//! the child over and over on the same file while it checkpoints every few milliseconds, so
+//! kills land before, during and after checkpoints and WAL rewinds, and each reopen redoes
+//! the WAL written since.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
@@ -11,6 +14,8 @@ use std::time::{Duration, Instant, SystemTime};
 use storage::{EmbeddedOptions, EmbeddedStore, RangeRequest, Store, TxnOp, TxnRequest};
 
 const CHILD_ENV: &str = "CAPSTAN_STORAGE_DURABILITY_CHILD";
+/// Checkpoint interval of the child, in milliseconds (default: the store's).
+const CHECKPOINT_ENV: &str = "CAPSTAN_STORAGE_DURABILITY_CHECKPOINT_MS";
 const WRITERS: usize = 16;
 
 fn value_for(task: usize, i: usize) -> Vec<u8> {
@@ -25,9 +30,14 @@ fn durability_child() {
         return;
     };
     let rt = tokio::runtime::Runtime::new().unwrap();
+    let mut opts = EmbeddedOptions::default();
+    if let Ok(ms) = std::env::var(CHECKPOINT_ENV) {
+        opts.checkpoint_interval = Duration::from_millis(ms.parse().unwrap());
+        // Size-triggered checkpoints and WAL file cuts too.
+        opts.checkpoint_wal_bytes = 256 << 10;
+    }
     rt.block_on(async move {
-        let store =
-            Arc::new(EmbeddedStore::open(Path::new(&path), EmbeddedOptions::default()).unwrap());
+        let store = Arc::new(EmbeddedStore::open(Path::new(&path), opts).unwrap());
         let deadline = Instant::now() + Duration::from_secs(30);
         let tasks: Vec<_> = (0..WRITERS)
             .map(|task| {
@@ -70,18 +80,39 @@ fn pseudo_random(max: u64) -> u64 {
 
 #[test]
 fn acknowledged_writes_survive_sigkill() {
-    let exe = std::env::current_exe().unwrap();
     for round in 0..4 {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("store.redb");
-        let mut child = Command::new(&exe)
+        kill_and_check(round, &dir.path().join("store.redb"), None);
+    }
+}
+
+#[test]
+fn acknowledged_writes_survive_sigkill_across_checkpoints() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.redb");
+    for round in 0..8 {
+        kill_and_check(round, &path, Some(3));
+    }
+}
+
+/// Runs the child on `path`, SIGKILLs it at a random moment and checks its acknowledged
+/// writes after reopening.
+fn kill_and_check(round: usize, path: &Path, checkpoint_ms: Option<u64>) {
+    let exe = std::env::current_exe().unwrap();
+    {
+        let mut command = Command::new(&exe);
+        command
             .args([
                 "durability::durability_child",
                 "--exact",
                 "--nocapture",
                 "--test-threads=1",
             ])
-            .env(CHILD_ENV, &path)
+            .env(CHILD_ENV, path);
+        if let Some(ms) = checkpoint_ms {
+            command.env(CHECKPOINT_ENV, ms.to_string());
+        }
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -118,7 +149,7 @@ fn acknowledged_writes_survive_sigkill() {
             .build()
             .unwrap();
         rt.block_on(async {
-            let store = EmbeddedStore::open(&path, EmbeddedOptions::default())
+            let store = EmbeddedStore::open(path, EmbeddedOptions::default())
                 .expect("reopen after SIGKILL");
             let mut last = [None::<usize>; WRITERS];
             for &(task, i) in &acked {

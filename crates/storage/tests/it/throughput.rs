@@ -1,4 +1,5 @@
 //! Put throughput of the embedded store (group commit + fsync), printed, not asserted.
+//! `NOWAL=1`: durable redb commits instead of the WAL; `NOSYNC=1`: no fsync at all.
 //! Run: `cargo test --release -p storage --test it throughput -- --ignored --nocapture`.
 
 use std::sync::Arc;
@@ -11,6 +12,7 @@ async fn measure(concurrency: usize, run_for: Duration) -> f64 {
     let store = Arc::new(
         EmbeddedStore::open_temporary(EmbeddedOptions {
             sync_writes: std::env::var("NOSYNC").is_err(),
+            wal: std::env::var("NOWAL").is_err(),
             ..Default::default()
         })
         .unwrap(),
