@@ -1,6 +1,6 @@
 //! Pure Kubernetes API machinery: `Status` errors, field paths, the upstream
-//! type schema, label and field selectors, patch engines and codecs.
-//! Nothing here does IO; everything is tested without sockets.
+//! type schema, label and field selectors, name and label validators, patch
+//! engines and codecs. Nothing here does IO; everything is tested without sockets.
 
 pub mod codec;
 pub mod errors;
@@ -8,6 +8,7 @@ pub mod field;
 pub mod patch;
 pub mod schema;
 pub mod selectors;
+pub mod validation;
 
 pub use errors::{ApiError, GroupResource};
 pub use schema::{Gvk, Schema};

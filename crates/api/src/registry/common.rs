@@ -1,8 +1,12 @@
-//! Helpers every strategy uses: status reset/keep, generation tracking, spec keep.
+//! Helpers every strategy uses: status reset/keep, generation tracking, spec keep,
+//! and the create/update/status-update preparation and metadata-plus-spec
+//! validation that kinds with a `spec` and a `status` share.
 
+use apimachinery::field::ErrorList;
 use serde_json::{Value, json};
 
 use crate::validation::value::obj_mut;
+use crate::validation::{NameRule, validate_object_meta, validate_object_meta_update};
 
 /// Replace `status` with `empty` (upstream's `obj.Status = XStatus{}` as Go serializes it).
 pub fn reset_status(obj: &mut Value, empty: Value) {
@@ -85,4 +89,48 @@ pub fn differs(a: Option<&Value>, b: Option<&Value>) -> bool {
 /// `metadata.annotations` as a value (absent → null), for change detection.
 pub fn annotations(obj: &Value) -> Option<&Value> {
     obj.get("metadata").and_then(|m| m.get("annotations"))
+}
+
+/// `PrepareForCreate` of a kind with spec and status: `status` reset to
+/// `empty_status`, generation 1.
+pub fn prepare_create(obj: &mut Value, empty_status: Value) {
+    reset_status(obj, empty_status);
+    set_generation(obj, 1);
+}
+
+/// `PrepareForUpdate` of a kind with spec and status: status and generation
+/// kept from `old`, generation bumped when `spec` changed.
+pub fn prepare_update(new: &mut Value, old: &Value) {
+    keep_status(new, old);
+    keep_generation(new, old);
+    bump_generation_if_changed(new, old, &["spec"]);
+}
+
+/// `PrepareForUpdate` of a status subresource: spec and generation kept from `old`.
+pub fn prepare_status_update(new: &mut Value, old: &Value) {
+    keep_spec(new, old);
+    keep_generation(new, old);
+}
+
+/// Create validation of a namespaced kind named by a DNS-1123 subdomain:
+/// `metadata`, then `validate_spec` on `spec` (null when absent).
+pub fn validate_meta_and_spec(
+    obj: &Value,
+    validate_spec: impl Fn(&Value) -> ErrorList,
+) -> ErrorList {
+    let mut errs = validate_object_meta(obj, true, NameRule::Dns1123Subdomain);
+    errs.extend(validate_spec(obj.get("spec").unwrap_or(&Value::Null)));
+    errs
+}
+
+/// Update validation: `metadata` against `old`, then `validate_spec` on the new
+/// `spec` (null when absent).
+pub fn validate_meta_and_spec_update(
+    new: &Value,
+    old: &Value,
+    validate_spec: impl Fn(&Value) -> ErrorList,
+) -> ErrorList {
+    let mut errs = validate_object_meta_update(new, old);
+    errs.extend(validate_spec(new.get("spec").unwrap_or(&Value::Null)));
+    errs
 }

@@ -163,8 +163,7 @@ impl Strategy for Generic {
         }
     }
     fn prepare_for_status_update(&self, new: &mut Value, old: &Value) {
-        common::keep_spec(new, old);
-        common::keep_generation(new, old);
+        common::prepare_status_update(new, old);
     }
     fn validate(&self, obj: &Value) -> ErrorList {
         validate_object_meta(obj, self.namespaced, self.name_rule)

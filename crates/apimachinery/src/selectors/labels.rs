@@ -9,7 +9,7 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 use super::go_quote;
-use super::validation::{is_qualified_name, is_valid_label_value};
+use crate::validation::{is_qualified_name, is_valid_label_value};
 
 /// A requirement operator (`selection.Operator`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

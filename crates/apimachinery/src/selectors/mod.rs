@@ -5,7 +5,6 @@
 
 pub mod fields;
 pub mod labels;
-pub mod validation;
 
 pub use fields::FieldSelector;
 pub use labels::LabelSelector;

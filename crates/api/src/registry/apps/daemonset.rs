@@ -6,8 +6,8 @@ use serde_json::{Value, json};
 use super::{selector_immutable, status_update, validate_counts, validate_selector_and_template};
 use crate::registry::core::podspec::default_pod_template;
 use crate::registry::{Strategy, common};
+use crate::validation::one_of;
 use crate::validation::value::{default_nil, default_zero, obj_mut, str_at};
-use crate::validation::{NameRule, one_of, validate_object_meta, validate_object_meta_update};
 
 /// The daemonsets strategy.
 pub struct DaemonSetStrategy;
@@ -32,28 +32,22 @@ impl Strategy for DaemonSetStrategy {
         }
     }
     fn prepare_for_create(&self, obj: &mut Value) {
-        common::reset_status(
+        common::prepare_create(
             obj,
             json!({"currentNumberScheduled": 0, "numberMisscheduled": 0, "desiredNumberScheduled": 0, "numberReady": 0}),
         );
-        common::set_generation(obj, 1);
     }
     fn prepare_for_update(&self, new: &mut Value, old: &Value) {
-        common::keep_status(new, old);
-        common::keep_generation(new, old);
-        common::bump_generation_if_changed(new, old, &["spec"]);
+        common::prepare_update(new, old);
     }
     fn prepare_for_status_update(&self, new: &mut Value, old: &Value) {
         status_update(new, old);
     }
     fn validate(&self, obj: &Value) -> ErrorList {
-        let mut errs = validate_object_meta(obj, true, NameRule::Dns1123Subdomain);
-        errs.extend(validate_spec(obj.get("spec").unwrap_or(&Value::Null)));
-        errs
+        common::validate_meta_and_spec(obj, validate_spec)
     }
     fn validate_update(&self, new: &Value, old: &Value) -> ErrorList {
-        let mut errs = validate_object_meta_update(new, old);
-        errs.extend(validate_spec(new.get("spec").unwrap_or(&Value::Null)));
+        let mut errs = common::validate_meta_and_spec_update(new, old, validate_spec);
         errs.extend(selector_immutable(new, old));
         errs
     }

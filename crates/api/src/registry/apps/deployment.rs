@@ -38,8 +38,7 @@ impl Strategy for DeploymentStrategy {
     }
 
     fn prepare_for_create(&self, obj: &mut Value) {
-        common::reset_status(obj, json!({}));
-        common::set_generation(obj, 1);
+        common::prepare_create(obj, json!({}));
     }
 
     fn prepare_for_update(&self, new: &mut Value, old: &Value) {

@@ -98,7 +98,6 @@ pub fn selector_immutable(new: &Value, old: &Value) -> ErrorList {
 
 /// Status update of an apps kind: keep spec and labels (upstream's reset fields).
 pub fn status_update(new: &mut Value, old: &Value) {
-    common::keep_spec(new, old);
-    common::keep_generation(new, old);
+    common::prepare_status_update(new, old);
     common::keep_meta_field(new, old, "labels");
 }

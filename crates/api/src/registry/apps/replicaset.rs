@@ -8,10 +8,8 @@ use super::{selector_immutable, status_update, validate_counts, validate_selecto
 use crate::registry::core::podspec::default_pod_template;
 use crate::registry::{Strategy, common};
 use crate::validation::pod::validate_pod_template;
+use crate::validation::validate_labels;
 use crate::validation::value::{default_nil, go_string_map, obj_at, obj_mut};
-use crate::validation::{
-    NameRule, validate_labels, validate_object_meta, validate_object_meta_update,
-};
 
 /// The replicasets strategy.
 pub struct ReplicaSetStrategy;
@@ -34,29 +32,19 @@ impl Strategy for ReplicaSetStrategy {
         default_replicas_and_template(obj);
     }
     fn prepare_for_create(&self, obj: &mut Value) {
-        common::reset_status(obj, status_on_create());
-        common::set_generation(obj, 1);
+        common::prepare_create(obj, status_on_create());
     }
     fn prepare_for_update(&self, new: &mut Value, old: &Value) {
-        common::keep_status(new, old);
-        common::keep_generation(new, old);
-        common::bump_generation_if_changed(new, old, &["spec"]);
+        common::prepare_update(new, old);
     }
     fn prepare_for_status_update(&self, new: &mut Value, old: &Value) {
         status_update(new, old);
     }
     fn validate(&self, obj: &Value) -> ErrorList {
-        let mut errs = validate_object_meta(obj, true, NameRule::Dns1123Subdomain);
-        let spec = obj.get("spec").unwrap_or(&Value::Null);
-        errs.extend(validate_counts(spec));
-        errs.extend(validate_selector_and_template(spec, "replicaset", true));
-        errs
+        common::validate_meta_and_spec(obj, validate_rs_spec)
     }
     fn validate_update(&self, new: &Value, old: &Value) -> ErrorList {
-        let mut errs = validate_object_meta_update(new, old);
-        let spec = new.get("spec").unwrap_or(&Value::Null);
-        errs.extend(validate_counts(spec));
-        errs.extend(validate_selector_and_template(spec, "replicaset", true));
+        let mut errs = common::validate_meta_and_spec_update(new, old, validate_rs_spec);
         errs.extend(selector_immutable(new, old));
         errs
     }
@@ -86,27 +74,26 @@ impl Strategy for ReplicationControllerStrategy {
         default_replicas_and_template(obj);
     }
     fn prepare_for_create(&self, obj: &mut Value) {
-        common::reset_status(obj, status_on_create());
-        common::set_generation(obj, 1);
+        common::prepare_create(obj, status_on_create());
     }
     fn prepare_for_update(&self, new: &mut Value, old: &Value) {
-        common::keep_status(new, old);
-        common::keep_generation(new, old);
-        common::bump_generation_if_changed(new, old, &["spec"]);
+        common::prepare_update(new, old);
     }
     fn prepare_for_status_update(&self, new: &mut Value, old: &Value) {
         status_update(new, old);
     }
     fn validate(&self, obj: &Value) -> ErrorList {
-        let mut errs = validate_object_meta(obj, true, NameRule::Dns1123Subdomain);
-        errs.extend(validate_rc_spec(obj.get("spec").unwrap_or(&Value::Null)));
-        errs
+        common::validate_meta_and_spec(obj, validate_rc_spec)
     }
     fn validate_update(&self, new: &Value, old: &Value) -> ErrorList {
-        let mut errs = validate_object_meta_update(new, old);
-        errs.extend(validate_rc_spec(new.get("spec").unwrap_or(&Value::Null)));
-        errs
+        common::validate_meta_and_spec_update(new, old, validate_rc_spec)
     }
+}
+
+fn validate_rs_spec(spec: &Value) -> ErrorList {
+    let mut errs = validate_counts(spec);
+    errs.extend(validate_selector_and_template(spec, "replicaset", true));
+    errs
 }
 
 fn validate_rc_spec(spec: &Value) -> ErrorList {

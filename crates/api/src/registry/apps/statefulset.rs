@@ -8,7 +8,7 @@ use crate::registry::core::podspec::default_pod_template;
 use crate::registry::core::storage::default_pvc;
 use crate::registry::{Strategy, common};
 use crate::validation::value::{default_nil, default_zero, obj_mut, str_at};
-use crate::validation::{NameRule, one_of, validate_object_meta, validate_object_meta_update};
+use crate::validation::{one_of, validate_object_meta_update};
 
 /// The statefulsets strategy.
 pub struct StatefulSetStrategy;
@@ -57,21 +57,16 @@ impl Strategy for StatefulSetStrategy {
         }
     }
     fn prepare_for_create(&self, obj: &mut Value) {
-        common::reset_status(obj, json!({"replicas": 0, "availableReplicas": 0}));
-        common::set_generation(obj, 1);
+        common::prepare_create(obj, json!({"replicas": 0, "availableReplicas": 0}));
     }
     fn prepare_for_update(&self, new: &mut Value, old: &Value) {
-        common::keep_status(new, old);
-        common::keep_generation(new, old);
-        common::bump_generation_if_changed(new, old, &["spec"]);
+        common::prepare_update(new, old);
     }
     fn prepare_for_status_update(&self, new: &mut Value, old: &Value) {
         status_update(new, old);
     }
     fn validate(&self, obj: &Value) -> ErrorList {
-        let mut errs = validate_object_meta(obj, true, NameRule::Dns1123Subdomain);
-        errs.extend(validate_spec(obj.get("spec").unwrap_or(&Value::Null)));
-        errs
+        common::validate_meta_and_spec(obj, validate_spec)
     }
     fn validate_update(&self, new: &Value, old: &Value) -> ErrorList {
         let mut errs = validate_object_meta_update(new, old);

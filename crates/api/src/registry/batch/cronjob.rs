@@ -7,9 +7,7 @@ use super::job::validate_job_spec;
 use crate::registry::core::podspec::default_pod_template;
 use crate::registry::{Strategy, common};
 use crate::validation::value::{default_nil, get_mut, obj_mut, str_at};
-use crate::validation::{
-    NameRule, nonnegative, one_of, validate_object_meta, validate_object_meta_update,
-};
+use crate::validation::{NameRule, nonnegative, one_of, validate_object_meta};
 
 /// The cronjobs strategy.
 pub struct CronJobStrategy;
@@ -26,17 +24,13 @@ impl Strategy for CronJobStrategy {
         }
     }
     fn prepare_for_create(&self, obj: &mut Value) {
-        common::reset_status(obj, json!({}));
-        common::set_generation(obj, 1);
+        common::prepare_create(obj, json!({}));
     }
     fn prepare_for_update(&self, new: &mut Value, old: &Value) {
-        common::keep_status(new, old);
-        common::keep_generation(new, old);
-        common::bump_generation_if_changed(new, old, &["spec"]);
+        common::prepare_update(new, old);
     }
     fn prepare_for_status_update(&self, new: &mut Value, old: &Value) {
-        common::keep_spec(new, old);
-        common::keep_generation(new, old);
+        common::prepare_status_update(new, old);
     }
     fn validate(&self, obj: &Value) -> ErrorList {
         let mut errs = validate_object_meta(obj, true, NameRule::Dns1123Subdomain);
@@ -52,9 +46,7 @@ impl Strategy for CronJobStrategy {
         errs
     }
     fn validate_update(&self, new: &Value, old: &Value) -> ErrorList {
-        let mut errs = validate_object_meta_update(new, old);
-        errs.extend(validate_spec(new.get("spec").unwrap_or(&Value::Null)));
-        errs
+        common::validate_meta_and_spec_update(new, old, validate_spec)
     }
 }
 

@@ -83,20 +83,16 @@ impl Strategy for JobStrategy {
         }
     }
     fn prepare_for_create(&self, obj: &mut Value) {
-        common::reset_status(obj, json!({}));
-        common::set_generation(obj, 1);
+        common::prepare_create(obj, json!({}));
         if bool_at(obj, &["spec", "manualSelector"]) != Some(true) {
             generate_selector(obj);
         }
     }
     fn prepare_for_update(&self, new: &mut Value, old: &Value) {
-        common::keep_status(new, old);
-        common::keep_generation(new, old);
-        common::bump_generation_if_changed(new, old, &["spec"]);
+        common::prepare_update(new, old);
     }
     fn prepare_for_status_update(&self, new: &mut Value, old: &Value) {
-        common::keep_spec(new, old);
-        common::keep_generation(new, old);
+        common::prepare_status_update(new, old);
     }
     fn validate(&self, obj: &Value) -> ErrorList {
         let mut errs = validate_object_meta(obj, true, NameRule::Dns1123Subdomain);

@@ -61,19 +61,15 @@ impl Strategy for PodStrategy {
             );
         }
         status.insert("qosClass".into(), json!(qos));
-        common::reset_status(obj, Value::Object(status));
-        common::set_generation(obj, 1);
+        common::prepare_create(obj, Value::Object(status));
     }
 
     fn prepare_for_update(&self, new: &mut Value, old: &Value) {
-        common::keep_status(new, old);
-        common::keep_generation(new, old);
-        common::bump_generation_if_changed(new, old, &["spec"]);
+        common::prepare_update(new, old);
     }
 
     fn prepare_for_status_update(&self, new: &mut Value, old: &Value) {
-        common::keep_spec(new, old);
-        common::keep_generation(new, old);
+        common::prepare_status_update(new, old);
         common::keep_meta_field(new, old, "ownerReferences");
         common::keep_meta_field(new, old, "deletionTimestamp");
     }

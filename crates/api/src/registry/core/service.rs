@@ -87,8 +87,7 @@ impl Strategy for ServiceStrategy {
     }
 
     fn prepare_for_status_update(&self, new: &mut Value, old: &Value) {
-        common::keep_spec(new, old);
-        common::keep_generation(new, old);
+        common::prepare_status_update(new, old);
     }
 
     fn validate(&self, obj: &Value) -> ErrorList {

@@ -82,8 +82,7 @@ impl Strategy for PvcStrategy {
         common::keep_generation(new, old);
     }
     fn prepare_for_status_update(&self, new: &mut Value, old: &Value) {
-        common::keep_spec(new, old);
-        common::keep_generation(new, old);
+        common::prepare_status_update(new, old);
     }
     fn validate(&self, obj: &Value) -> ErrorList {
         let mut errs = validate_object_meta(obj, true, NameRule::Dns1123Subdomain);
@@ -144,8 +143,7 @@ impl Strategy for PvStrategy {
         common::keep_generation(new, old);
     }
     fn prepare_for_status_update(&self, new: &mut Value, old: &Value) {
-        common::keep_spec(new, old);
-        common::keep_generation(new, old);
+        common::prepare_status_update(new, old);
     }
     fn validate(&self, obj: &Value) -> ErrorList {
         let mut errs = validate_object_meta(obj, false, NameRule::Dns1123Subdomain);

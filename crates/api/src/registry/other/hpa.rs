@@ -65,17 +65,13 @@ impl Strategy for HpaStrategy {
         } else {
             json!({"desiredReplicas": 0})
         };
-        common::reset_status(obj, status);
-        common::set_generation(obj, 1);
+        common::prepare_create(obj, status);
     }
     fn prepare_for_update(&self, new: &mut Value, old: &Value) {
-        common::keep_status(new, old);
-        common::keep_generation(new, old);
-        common::bump_generation_if_changed(new, old, &["spec"]);
+        common::prepare_update(new, old);
     }
     fn prepare_for_status_update(&self, new: &mut Value, old: &Value) {
-        common::keep_spec(new, old);
-        common::keep_generation(new, old);
+        common::prepare_status_update(new, old);
     }
     fn validate(&self, obj: &Value) -> ErrorList {
         let mut errs = validate_object_meta(obj, true, NameRule::Dns1123Subdomain);

@@ -5,8 +5,8 @@ use serde_json::{Value, json};
 
 use crate::registry::{Strategy, common};
 use crate::validation::names;
+use crate::validation::one_of;
 use crate::validation::value::{arr_at, obj_at, str_at};
-use crate::validation::{NameRule, one_of, validate_object_meta, validate_object_meta_update};
 
 /// The ingresses strategy.
 pub struct IngressStrategy;
@@ -14,27 +14,19 @@ pub struct IngressStrategy;
 impl Strategy for IngressStrategy {
     fn default(&self, _obj: &mut Value) {}
     fn prepare_for_create(&self, obj: &mut Value) {
-        common::reset_status(obj, json!({"loadBalancer": {}}));
-        common::set_generation(obj, 1);
+        common::prepare_create(obj, json!({"loadBalancer": {}}));
     }
     fn prepare_for_update(&self, new: &mut Value, old: &Value) {
-        common::keep_status(new, old);
-        common::keep_generation(new, old);
-        common::bump_generation_if_changed(new, old, &["spec"]);
+        common::prepare_update(new, old);
     }
     fn prepare_for_status_update(&self, new: &mut Value, old: &Value) {
-        common::keep_spec(new, old);
-        common::keep_generation(new, old);
+        common::prepare_status_update(new, old);
     }
     fn validate(&self, obj: &Value) -> ErrorList {
-        let mut errs = validate_object_meta(obj, true, NameRule::Dns1123Subdomain);
-        errs.extend(validate_spec(obj.get("spec").unwrap_or(&Value::Null)));
-        errs
+        common::validate_meta_and_spec(obj, validate_spec)
     }
     fn validate_update(&self, new: &Value, old: &Value) -> ErrorList {
-        let mut errs = validate_object_meta_update(new, old);
-        errs.extend(validate_spec(new.get("spec").unwrap_or(&Value::Null)));
-        errs
+        common::validate_meta_and_spec_update(new, old, validate_spec)
     }
 }
 

@@ -5,10 +5,7 @@ use serde_json::{Value, json};
 
 use crate::registry::{Strategy, common};
 use crate::validation::value::{get, str_at};
-use crate::validation::{
-    NameRule, int_or_percent, one_of, validate_label_selector, validate_object_meta,
-    validate_object_meta_update,
-};
+use crate::validation::{int_or_percent, one_of, validate_label_selector};
 
 /// The poddisruptionbudgets strategy.
 pub struct PdbStrategy;
@@ -16,30 +13,22 @@ pub struct PdbStrategy;
 impl Strategy for PdbStrategy {
     fn default(&self, _obj: &mut Value) {}
     fn prepare_for_create(&self, obj: &mut Value) {
-        common::reset_status(
+        common::prepare_create(
             obj,
             json!({"disruptionsAllowed": 0, "currentHealthy": 0, "desiredHealthy": 0, "expectedPods": 0}),
         );
-        common::set_generation(obj, 1);
     }
     fn prepare_for_update(&self, new: &mut Value, old: &Value) {
-        common::keep_status(new, old);
-        common::keep_generation(new, old);
-        common::bump_generation_if_changed(new, old, &["spec"]);
+        common::prepare_update(new, old);
     }
     fn prepare_for_status_update(&self, new: &mut Value, old: &Value) {
-        common::keep_spec(new, old);
-        common::keep_generation(new, old);
+        common::prepare_status_update(new, old);
     }
     fn validate(&self, obj: &Value) -> ErrorList {
-        let mut errs = validate_object_meta(obj, true, NameRule::Dns1123Subdomain);
-        errs.extend(validate_spec(obj.get("spec").unwrap_or(&Value::Null)));
-        errs
+        common::validate_meta_and_spec(obj, validate_spec)
     }
     fn validate_update(&self, new: &Value, old: &Value) -> ErrorList {
-        let mut errs = validate_object_meta_update(new, old);
-        errs.extend(validate_spec(new.get("spec").unwrap_or(&Value::Null)));
-        errs
+        common::validate_meta_and_spec_update(new, old, validate_spec)
     }
 }
 
