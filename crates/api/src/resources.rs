@@ -47,7 +47,7 @@ impl Subresource {
         }
     }
     /// (group, version, kind) of the object the subresource speaks.
-    pub fn response_kind<'a>(self, parent: &'a ResourceInfo) -> (&'a str, &'a str, &'a str) {
+    pub fn response_kind(self, parent: &ResourceInfo) -> (&str, &str, &str) {
         match self {
             Subresource::Status => (parent.group, parent.version, parent.kind),
             Subresource::Scale => ("autoscaling", "v1", "Scale"),

@@ -85,8 +85,8 @@ pub struct ApiError {
     pub reason: String,
     /// Human-readable message, as kubectl prints after `Error from server (Reason):`.
     pub message: String,
-    /// Optional details.
-    pub details: Option<StatusDetails>,
+    /// Optional details (boxed: errors travel in every `Result`, keep them small).
+    pub details: Option<Box<StatusDetails>>,
 }
 
 impl ApiError {
@@ -99,7 +99,7 @@ impl ApiError {
         }
     }
     fn with_details(mut self, d: StatusDetails) -> Self {
-        self.details = Some(d);
+        self.details = Some(Box::new(d));
         self
     }
     fn gr_details(gr: &GroupResource, name: &str) -> StatusDetails {

@@ -233,10 +233,10 @@ fn parse_type(v: &Value) -> Type {
     if let Some(r) = v.get("$ref").and_then(Value::as_str) {
         return Type::Ref(r.rsplit('/').next().unwrap_or(r).to_string());
     }
-    if let Some(all) = v.get("allOf").and_then(Value::as_array) {
-        if let Some(first) = all.first() {
-            return parse_type(first);
-        }
+    if let Some(all) = v.get("allOf").and_then(Value::as_array)
+        && let Some(first) = all.first()
+    {
+        return parse_type(first);
     }
     if v.get("oneOf").is_some() || v.get("anyOf").is_some() {
         return Type::Scalar;

@@ -22,10 +22,10 @@ pub fn to_served(res: &ResourceInfo, mut v: Value) -> Value {
         spec.remove("behavior");
         if let Some(Value::Array(ms)) = &metrics {
             for m in ms {
-                if m.pointer("/resource/name").and_then(Value::as_str) == Some("cpu") {
-                    if let Some(u) = m.pointer("/resource/target/averageUtilization") {
-                        spec.insert("targetCPUUtilizationPercentage".into(), u.clone());
-                    }
+                if m.pointer("/resource/name").and_then(Value::as_str) == Some("cpu")
+                    && let Some(u) = m.pointer("/resource/target/averageUtilization")
+                {
+                    spec.insert("targetCPUUtilizationPercentage".into(), u.clone());
                 }
             }
         }
@@ -36,10 +36,10 @@ pub fn to_served(res: &ResourceInfo, mut v: Value) -> Value {
         status.remove("conditions");
         if let Some(Value::Array(ms)) = &current {
             for m in ms {
-                if m.pointer("/resource/name").and_then(Value::as_str) == Some("cpu") {
-                    if let Some(u) = m.pointer("/resource/current/averageUtilization") {
-                        status.insert("currentCPUUtilizationPercentage".into(), u.clone());
-                    }
+                if m.pointer("/resource/name").and_then(Value::as_str) == Some("cpu")
+                    && let Some(u) = m.pointer("/resource/current/averageUtilization")
+                {
+                    status.insert("currentCPUUtilizationPercentage".into(), u.clone());
                 }
             }
         }
@@ -53,21 +53,21 @@ pub fn to_stored(res: &ResourceInfo, mut v: Value) -> Value {
         return v;
     }
     v["apiVersion"] = json!("autoscaling/v2");
-    if let Some(spec) = v.get_mut("spec").and_then(Value::as_object_mut) {
-        if let Some(u) = spec.remove("targetCPUUtilizationPercentage") {
-            spec.insert(
+    if let Some(spec) = v.get_mut("spec").and_then(Value::as_object_mut)
+        && let Some(u) = spec.remove("targetCPUUtilizationPercentage")
+    {
+        spec.insert(
                 "metrics".into(),
                 json!([{"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": u}}}]),
             );
-        }
     }
-    if let Some(status) = v.get_mut("status").and_then(Value::as_object_mut) {
-        if let Some(u) = status.remove("currentCPUUtilizationPercentage") {
-            status.insert(
+    if let Some(status) = v.get_mut("status").and_then(Value::as_object_mut)
+        && let Some(u) = status.remove("currentCPUUtilizationPercentage")
+    {
+        status.insert(
                 "currentMetrics".into(),
                 json!([{"type": "Resource", "resource": {"name": "cpu", "current": {"averageUtilization": u}}}]),
             );
-        }
     }
     v
 }

@@ -51,25 +51,23 @@ pub fn negotiate(accept: Option<&str>, discovery: bool) -> Result<Output, ApiErr
     for r in parse_ranges(accept) {
         let param = |k: &str| r.params.iter().find(|(n, _)| *n == k).map(|(_, v)| *v);
         match (r.essence, param("as")) {
-            ("application/json", Some("Table")) => {
+            ("application/json", Some("Table"))
                 if param("g") == Some("meta.k8s.io")
-                    && matches!(param("v"), Some("v1") | Some("v1beta1"))
-                {
-                    return Ok(Output::Table);
-                }
+                    && matches!(param("v"), Some("v1") | Some("v1beta1")) =>
+            {
+                return Ok(Output::Table);
             }
-            ("application/json", Some("APIGroupDiscoveryList")) => {
+            ("application/json", Some("APIGroupDiscoveryList"))
                 if discovery
                     && param("g") == Some("apidiscovery.k8s.io")
-                    && param("v") == Some("v2")
-                {
-                    return Ok(Output::AggregatedDiscovery);
-                }
+                    && param("v") == Some("v2") =>
+            {
+                return Ok(Output::AggregatedDiscovery);
             }
-            ("application/json", Some("PartialObjectMetadata" | "PartialObjectMetadataList")) => {
-                if param("g") == Some("meta.k8s.io") {
-                    return Ok(Output::PartialMetadata);
-                }
+            ("application/json", Some("PartialObjectMetadata" | "PartialObjectMetadataList"))
+                if param("g") == Some("meta.k8s.io") =>
+            {
+                return Ok(Output::PartialMetadata);
             }
             ("application/json", None) | ("*/*", _) | ("application/*", _) => {
                 return Ok(Output::Json);

@@ -255,11 +255,11 @@ pub fn admin_kubeconfig(pki: &Pki, server: &str) -> String {
 
 /// Write the kubeconfig atomically with mode 0600.
 pub fn write_kubeconfig(path: &Path, contents: &str) -> Result<()> {
-    if let Some(parent) = path.parent() {
-        if !parent.as_os_str().is_empty() {
-            fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create {}", parent.display()))?;
-        }
+    if let Some(parent) = path.parent()
+        && !parent.as_os_str().is_empty()
+    {
+        fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
     }
     write_private(path, contents)
 }

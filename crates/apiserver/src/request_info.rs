@@ -94,7 +94,7 @@ pub fn parse(method: &Method, path: &str, watch_param: bool) -> RequestInfo {
     if info.resource.is_empty() && info.name.is_empty() {
         // collection-level discovery under a group-version
     }
-    if info.namespace.len() > 0
+    if !info.namespace.is_empty()
         && (info.resource == "status" || info.resource == "finalize")
         && info.name.is_empty()
     {

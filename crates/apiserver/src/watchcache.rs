@@ -220,10 +220,10 @@ impl ResourceCache {
             }
             inner.last_rv = inner.last_rv.max(e.rv);
             let e = Arc::new(e);
-            if inner.events.len() >= EVENT_RING {
-                if let Some(old) = inner.events.pop_front() {
-                    inner.floor = old.rv;
-                }
+            if inner.events.len() >= EVENT_RING
+                && let Some(old) = inner.events.pop_front()
+            {
+                inner.floor = old.rv;
             }
             inner.events.push_back(e.clone());
             let _ = self.tx.send(e);
@@ -336,11 +336,11 @@ impl Cacher {
             loop {
                 tick.tick().await;
                 let Some(c) = trimmer.upgrade() else { return };
-                if let Ok(compacted) = c.store.compacted_revision().await {
-                    if compacted > 0 {
-                        for cache in c.caches.values() {
-                            cache.trim(compacted);
-                        }
+                if let Ok(compacted) = c.store.compacted_revision().await
+                    && compacted > 0
+                {
+                    for cache in c.caches.values() {
+                        cache.trim(compacted);
                     }
                 }
             }
@@ -386,10 +386,10 @@ impl Cacher {
         let mut it = rest.splitn(3, '/');
         let a = it.next()?;
         let b = it.next();
-        if let Some(b) = b {
-            if let Some(c) = self.caches.get(&format!("{REGISTRY_PREFIX}{a}/{b}/")) {
-                return Some(c);
-            }
+        if let Some(b) = b
+            && let Some(c) = self.caches.get(&format!("{REGISTRY_PREFIX}{a}/{b}/"))
+        {
+            return Some(c);
         }
         self.caches.get(&format!("{REGISTRY_PREFIX}{a}/"))
     }

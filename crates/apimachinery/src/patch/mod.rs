@@ -104,7 +104,7 @@ impl PatchError {
                 code: 422,
                 reason: "Invalid".into(),
                 message: GENERIC_INVALID_MESSAGE.into(),
-                details: Some(StatusDetails::default()),
+                details: Some(Box::default()),
             },
             PatchError::TooLarge(m) => ApiError::request_entity_too_large(m.clone()),
             PatchError::Internal(m) => ApiError {
@@ -117,7 +117,7 @@ impl PatchError {
                 code: 409,
                 reason: "Conflict".into(),
                 message: apply::conflicts_message(c),
-                details: Some(StatusDetails {
+                details: Some(Box::new(StatusDetails {
                     causes: c
                         .iter()
                         .map(|c| StatusCause {
@@ -127,7 +127,7 @@ impl PatchError {
                         })
                         .collect(),
                     ..Default::default()
-                }),
+                })),
             },
         }
     }

@@ -104,10 +104,10 @@ pub fn delete_options(rest: &Rest<'_>, body: &[u8]) -> Result<DeleteOptions, Api
             ));
         }
     }
-    if let Some(g) = o.grace_period {
-        if g < 0 {
-            o.grace_period = Some(0);
-        }
+    if let Some(g) = o.grace_period
+        && g < 0
+    {
+        o.grace_period = Some(0);
     }
     Ok(o)
 }
@@ -117,29 +117,29 @@ pub fn delete_options(rest: &Rest<'_>, body: &[u8]) -> Result<DeleteOptions, Api
 fn decide(rest: &Rest<'_>, opts: &DeleteOptions, cur: &Value) -> Result<Change, ApiError> {
     let gr = rest.res.group_resource();
     let name = meta::name(cur);
-    if let Some(uid) = &opts.uid {
-        if uid != meta::uid(cur) {
-            return Err(ApiError::conflict(
-                &gr,
-                name,
-                format!(
-                    "Precondition failed: UID in precondition: {uid}, UID in object meta: {}",
-                    meta::uid(cur)
-                ),
-            ));
-        }
+    if let Some(uid) = &opts.uid
+        && uid != meta::uid(cur)
+    {
+        return Err(ApiError::conflict(
+            &gr,
+            name,
+            format!(
+                "Precondition failed: UID in precondition: {uid}, UID in object meta: {}",
+                meta::uid(cur)
+            ),
+        ));
     }
-    if let Some(rv) = &opts.resource_version {
-        if rv != meta::resource_version(cur) {
-            return Err(ApiError::conflict(
-                &gr,
-                name,
-                format!(
-                    "Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {}",
-                    meta::resource_version(cur)
-                ),
-            ));
-        }
+    if let Some(rv) = &opts.resource_version
+        && rv != meta::resource_version(cur)
+    {
+        return Err(ApiError::conflict(
+            &gr,
+            name,
+            format!(
+                "Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {}",
+                meta::resource_version(cur)
+            ),
+        ));
     }
     let mut finalizers = meta::finalizers(cur);
     let orphan =

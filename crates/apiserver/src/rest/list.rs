@@ -115,11 +115,11 @@ pub async fn list(rest: &Rest<'_>) -> Result<Response<Body>, ApiError> {
         }
     };
     let after = cont.as_ref().map(|c| c.start.as_str());
-    if let Some(c) = &cont {
-        if c.rv < rest.server.cacher.revision() {
-            // later pages show the list as of its first page: read them from the store at that revision
-            return store_page(rest, &filter, &prefix, &c.start, c.rv, limit).await;
-        }
+    if let Some(c) = &cont
+        && c.rv < rest.server.cacher.revision()
+    {
+        // later pages show the list as of its first page: read them from the store at that revision
+        return store_page(rest, &filter, &prefix, &c.start, c.rv, limit).await;
     }
     let (items, more) = match filter.exact_name() {
         Some(name) if !rest.res.namespaced || !rest.info.namespace.is_empty() => {
@@ -231,10 +231,9 @@ async fn exact_list(
             &kv.value,
             kv.mod_revision,
             &crate::filter::field_pointers(api::resources::storage_resource(rest.res)),
-        ) {
-            if filter.matches_obj(&o) {
-                items.push(rest.server.convert_out(rest.res, o));
-            }
+        ) && filter.matches_obj(&o)
+        {
+            items.push(rest.server.convert_out(rest.res, o));
         }
     }
     render_list(rest, &items, rv, None)

@@ -178,14 +178,14 @@ pub async fn binding(rest: &Rest<'_>, body: Bytes) -> Result<Response<Body>, Api
                     format!("pod {name} is being deleted, cannot be assigned to a host"),
                 ));
             }
-            if let Some(uid) = b.pointer("/metadata/uid").and_then(Value::as_str) {
-                if uid != meta::uid(cur) {
-                    return Err(ApiError::conflict(
-                        &gr,
-                        &name,
-                        "Precondition failed: UID mismatch",
-                    ));
-                }
+            if let Some(uid) = b.pointer("/metadata/uid").and_then(Value::as_str)
+                && uid != meta::uid(cur)
+            {
+                return Err(ApiError::conflict(
+                    &gr,
+                    &name,
+                    "Precondition failed: UID mismatch",
+                ));
             }
             let node = cur
                 .pointer("/spec/nodeName")

@@ -328,10 +328,10 @@ pub fn prepare_update_as(
             };
         }
         md.remove("selfLink");
-        if md.get("managedFields").is_none() {
-            if let Some(mf) = md_old.get("managedFields") {
-                md.insert("managedFields".into(), mf.clone());
-            }
+        if md.get("managedFields").is_none()
+            && let Some(mf) = md_old.get("managedFields")
+        {
+            md.insert("managedFields".into(), mf.clone());
         }
     }
     strategy.default(new);

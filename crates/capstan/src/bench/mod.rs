@@ -120,19 +120,15 @@ async fn wait_ready(
                 data.join("server.log").display()
             );
         }
-        if kubeconfig.exists() {
-            if let Ok(t) = Target::from_kubeconfig(&kubeconfig) {
-                if let Ok(c) = t.connect().await {
-                    if let Ok(r) = c
-                        .call(Method::GET, "/readyz", None, "application/json")
-                        .await
-                    {
-                        if r.status.is_success() {
-                            return Ok((t, start.elapsed()));
-                        }
-                    }
-                }
-            }
+        if kubeconfig.exists()
+            && let Ok(t) = Target::from_kubeconfig(&kubeconfig)
+            && let Ok(c) = t.connect().await
+            && let Ok(r) = c
+                .call(Method::GET, "/readyz", None, "application/json")
+                .await
+            && r.status.is_success()
+        {
+            return Ok((t, start.elapsed()));
         }
         if start.elapsed() > deadline {
             bail!("capstan server not ready after {deadline:?}");

@@ -61,12 +61,11 @@ impl ServerProc {
                     std::fs::read_to_string(self.data_dir.join("server.log")).unwrap_or_default();
                 panic!("capstan server exited with {status}: {log}");
             }
-            if self.kubeconfig.exists() {
-                if let Ok(c) = self.client().await {
-                    if c.apiserver_version().await.is_ok() {
-                        return;
-                    }
-                }
+            if self.kubeconfig.exists()
+                && let Ok(c) = self.client().await
+                && c.apiserver_version().await.is_ok()
+            {
+                return;
             }
             assert!(
                 Instant::now() < deadline,
