@@ -248,3 +248,45 @@ def test_dynamic_client_server_side_apply(api_client, ns):
     assert [i.metadata.name for i in lst.items] == ["dyn-dep"]
     hpa = dyn.resources.get(api_version="autoscaling/v2", kind="HorizontalPodAutoscaler")
     assert hpa.name == "horizontalpodautoscalers"
+
+
+def test_size_limits_answer_413_and_store_nothing(api_client, ns):
+    """Bodies over 3 MiB and objects over 1.5 MiB get RequestEntityTooLarge; nothing is stored."""
+    core = client.CoreV1Api(api_client)
+    big_pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "big-object"},
+               "spec": {"containers": [{"name": "c", "image": "busybox", "args": ["x" * (2 * 1024 * 1024)]}]}}
+    with pytest.raises(ApiException) as ei:
+        core.create_namespaced_pod(ns, big_pod, _request_timeout=T)
+    assert ei.value.status == 413 and "RequestEntityTooLarge" in ei.value.body, ei.value.body
+    # a ConfigMap has its own 1 MiB limit on data, reported as upstream does
+    with pytest.raises(ApiException) as ei:
+        core.create_namespaced_config_map(ns, _cm("big-data", data={"k": "x" * (1024 * 1024 + 10)}),
+                                          _request_timeout=T)
+    assert ei.value.status == 422 and "[]: Too long: must have at most 1048576 bytes" in ei.value.body, ei.value.body
+    with pytest.raises(ApiException) as ei:
+        core.create_namespaced_config_map(ns, _cm("big-body", data={"k": "x" * (4 * 1024 * 1024)}),
+                                          _request_timeout=T)
+    assert ei.value.status == 413, ei.value.body
+    names = [i.metadata.name for i in core.list_namespaced_config_map(ns, _request_timeout=T).items]
+    assert "big-data" not in names and "big-body" not in names
+    assert [p.metadata.name for p in core.list_namespaced_pod(ns, _request_timeout=T).items] == []
+
+
+def test_error_statuses(api_client, ns):
+    """NotFound for a missing object and a missing namespace; Invalid lists every cause."""
+    core = client.CoreV1Api(api_client)
+    with pytest.raises(ApiException) as ei:
+        core.read_namespaced_config_map("nope", ns, _request_timeout=T)
+    assert ei.value.status == 404 and '"reason":"NotFound"' in ei.value.body.replace(" ", "")
+    with pytest.raises(ApiException) as ei:
+        core.create_namespaced_config_map("no-such-namespace-x", _cm("a"), _request_timeout=T)
+    assert ei.value.status == 404 and 'namespaces \\"no-such-namespace-x\\" not found' in ei.value.body
+    bad = {"apiVersion": "v1", "kind": "ConfigMap",
+           "metadata": {"name": "Bad_Name", "labels": {"bad key!": "v"}}, "data": {"ok": "v"}}
+    with pytest.raises(ApiException) as ei:
+        core.create_namespaced_config_map(ns, bad, _request_timeout=T)
+    assert ei.value.status == 422, ei.value.body
+    import json as _json
+    status = _json.loads(ei.value.body)
+    fields = {c["field"] for c in status["details"]["causes"]}
+    assert {"metadata.name", "metadata.labels"} <= fields, status

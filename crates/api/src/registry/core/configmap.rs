@@ -47,7 +47,8 @@ impl Strategy for ConfigMapStrategy {
             }
         }
         if total > MAX_SIZE {
-            errs.push(FieldError::too_long(&FieldPath::root(""), MAX_SIZE));
+            // upstream reports the whole object at the root path, which renders as `[]`
+            errs.push(FieldError::too_long(&FieldPath::root("[]"), MAX_SIZE));
         }
         errs
     }
