@@ -86,7 +86,10 @@ fn spawn_server(data: &Path, port: u16) -> Result<Child2> {
         ])
         .arg("--data-dir")
         .arg(data)
-        .env("RUST_LOG", "warn")
+        .env(
+            "RUST_LOG",
+            std::env::var("CAPSTAN_BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".into()),
+        )
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()
