@@ -130,7 +130,7 @@ impl Authorizer for MastersAuthorizer {
 }
 
 /// The Forbidden error upstream gives a denied request.
-pub fn forbidden(user: &UserInfo, info: &RequestInfo, why: &str) -> ApiError {
+pub fn forbidden(user: &UserInfo, info: &RequestInfo, _why: &str) -> ApiError {
     if info.is_resource_request && !info.resource.is_empty() {
         let gr = apimachinery::GroupResource::new(info.api_group.clone(), info.resource.clone());
         let scope = if info.namespace.is_empty() {
@@ -138,12 +138,8 @@ pub fn forbidden(user: &UserInfo, info: &RequestInfo, why: &str) -> ApiError {
         } else {
             format!("in the namespace \"{}\"", info.namespace)
         };
-        let res = if info.api_group.is_empty() {
-            format!("\"{}\"", info.resource)
-        } else {
-            format!("\"{}\" in API group \"{}\"", info.resource, info.api_group)
-        };
-        let _ = why;
+        // upstream names the group even when it is the core group ("")
+        let res = format!("\"{}\" in API group \"{}\"", info.resource, info.api_group);
         ApiError::forbidden(
             &gr,
             &info.name,

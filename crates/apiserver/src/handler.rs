@@ -82,12 +82,6 @@ async fn serve(
 ) -> Result<Response<Body>, ApiError> {
     let user = server.authn.authenticate(conn, &parts.headers).await?;
     if let Decision::Deny(why) = server.authz.authorize(&user, info) {
-        if user.name == "system:anonymous"
-            && !info.is_resource_request
-            && info.path.starts_with("/metrics")
-        {
-            return Err(crate::auth::forbidden(&user, info, &why));
-        }
         return Err(crate::auth::forbidden(&user, info, &why));
     }
     let body = read_body(body).await?;

@@ -86,14 +86,8 @@ pub fn parse(method: &Method, path: &str, watch_param: bool) -> RequestInfo {
         if rest.len() >= 3 {
             info.subresource = rest[2].to_string();
         }
-        if info.resource == "namespaces" && info.namespace.is_empty() {
-            // /api/v1/namespaces/{name}/status handled above when len>=3 -> namespace set
-        }
     }
     // `/api/v1/namespaces/{ns}/status|finalize` is the namespace's own subresource
-    if info.resource.is_empty() && info.name.is_empty() {
-        // collection-level discovery under a group-version
-    }
     if !info.namespace.is_empty()
         && (info.resource == "status" || info.resource == "finalize")
         && info.name.is_empty()

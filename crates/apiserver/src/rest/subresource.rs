@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::Rest;
 use super::store::Change;
 use crate::meta;
-use crate::negotiation::{self, BodyType};
+use crate::negotiation;
 use crate::patching;
 use crate::response::{self, Body};
 
@@ -250,7 +250,6 @@ pub async fn eviction(rest: &Rest<'_>, body: Bytes) -> Result<Response<Body>, Ap
         output: rest.output,
     };
     super::delete::delete(&rest2, Bytes::from(opts_body)).await?;
-    let _ = BodyType::Json;
     Ok(response::object(
         StatusCode::CREATED,
         &apimachinery::errors::success_status(None),

@@ -31,7 +31,6 @@ type Frames = [Bytes; 3];
 struct Encoder {
     table: bool,
     first: bool,
-    include: String,
 }
 
 impl Encoder {
@@ -62,7 +61,6 @@ impl Encoder {
         } else {
             t["columnDefinitions"] = Value::Null;
         }
-        let _ = &self.include;
         let mut b = serde_json::to_vec(&json!({"type": kind, "object": t})).unwrap_or_default();
         b.push(b'\n');
         [Bytes::from(b), Bytes::new(), Bytes::new()]
@@ -148,7 +146,6 @@ pub async fn watch(rest: &Rest<'_>) -> Result<Response<Body>, ApiError> {
     let mut encoder = Encoder {
         table: rest.output == Output::Table,
         first: true,
-        include: String::new(),
     };
     let mut first_frames: Vec<Bytes> = Vec::new();
     let (rx, start_rv) = if initial {
