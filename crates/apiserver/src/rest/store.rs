@@ -96,7 +96,10 @@ impl<'a> ObjectStore<'a> {
     /// Create the object if its key is free; returns it with its resourceVersion.
     pub async fn create(&self, obj: Value) -> Result<Value, ApiError> {
         let key = self.key(meta::namespace(&obj), meta::name(&obj));
-        let bytes = encode_for_storage(&obj)?;
+        let mut obj = crate::cached::into_storage_layout(obj);
+        let bytes = serde_json::to_vec(&obj)
+            .map(Bytes::from)
+            .map_err(ApiError::internal)?;
         self.check_size(&bytes)?;
         let txn = TxnRequest {
             compare: vec![storage::Compare::ModRevision {
@@ -116,9 +119,8 @@ impl<'a> ObjectStore<'a> {
                 meta::name(&obj),
             ));
         }
-        let mut out = crate::cached::storage_layout(&obj);
-        meta::set_resource_version(&mut out, resp.revision);
-        Ok(out)
+        meta::set_resource_version(&mut obj, resp.revision);
+        Ok(obj)
     }
 
     fn check_size(&self, bytes: &[u8]) -> Result<(), ApiError> {
@@ -157,7 +159,10 @@ impl<'a> ObjectStore<'a> {
             let (op, new) = match f(&old)? {
                 Change::Keep => return Ok((Some(old.clone()), old)),
                 Change::Put(v) => {
-                    let bytes = encode_for_storage(&v)?;
+                    let v = crate::cached::into_storage_layout(v);
+                    let bytes = serde_json::to_vec(&v)
+                        .map(Bytes::from)
+                        .map_err(ApiError::internal)?;
                     if bytes == kv.value {
                         // nothing changed: no write, same resourceVersion (as upstream)
                         return Ok((Some(old.clone()), old));
@@ -191,7 +196,6 @@ impl<'a> ObjectStore<'a> {
             let resp = self.server.store.txn(txn).await.map_err(store_error)?;
             if resp.succeeded {
                 let new = new.map(|mut v| {
-                    v = crate::cached::storage_layout(&v);
                     meta::set_resource_version(&mut v, resp.revision);
                     v
                 });

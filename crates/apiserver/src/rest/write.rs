@@ -270,8 +270,11 @@ pub async fn create_object(
     if dry {
         return Ok(obj);
     }
+    if !service {
+        return rest.objects().create(obj).await;
+    }
     let created = rest.objects().create(obj.clone()).await;
-    if service && created.is_err() {
+    if created.is_err() {
         super::service_alloc::release(rest.server, &obj).await;
     }
     created

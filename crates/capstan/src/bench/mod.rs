@@ -87,7 +87,11 @@ fn spawn_server(data: &Path, port: u16) -> Result<Child2> {
         .arg("--data-dir")
         .arg(data)
         // extra server flags for experiments, e.g. CAPSTAN_BENCH_SERVER_ARGS="--store-cache-mb 256"
-        .args(std::env::var("CAPSTAN_BENCH_SERVER_ARGS").unwrap_or_default().split_whitespace())
+        .args(
+            std::env::var("CAPSTAN_BENCH_SERVER_ARGS")
+                .unwrap_or_default()
+                .split_whitespace(),
+        )
         .env(
             "RUST_LOG",
             std::env::var("CAPSTAN_BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".into()),
