@@ -93,3 +93,24 @@ def test_finalizer_delete_waits(kubectl, ns):
     kubectl("patch", "configmap", "held-wait", "-n", ns, "--type=json",
             "-p", '[{"op":"remove","path":"/metadata/finalizers"}]')
     wait_for(lambda: _gone(kubectl, ns, "configmap", "held-wait"), timeout=15, what="configmap to disappear")
+
+
+def test_namespace_terminating_then_finalized(kubectl):
+    """Deleting a namespace marks it Terminating (its `kubernetes` finalizer belongs to the
+    namespace controller, a later issue); a Terminating namespace refuses new objects with
+    403; PUT .../finalize with no finalizers completes the deletion."""
+    name = "e2e-terminating"
+    kubectl("create", "namespace", name)
+    kubectl("create", "configmap", "before", "-n", name)
+    kubectl("delete", "namespace", name, "--wait=false")
+    live = json.loads(kubectl("get", "namespace", name, "-o", "json").stdout)
+    assert live["status"]["phase"] == "Terminating", live
+    assert live["metadata"].get("deletionTimestamp"), live["metadata"]
+    assert live["spec"]["finalizers"] == ["kubernetes"], live["spec"]
+    cp = kubectl("create", "configmap", "after", "-n", name, check=False)
+    assert cp.returncode != 0
+    assert ('configmaps "after" is forbidden: unable to create new content in namespace '
+            f'{name} because it is being terminated') in cp.stderr, cp.stderr
+    live["spec"]["finalizers"] = []
+    kubectl("replace", "--raw", f"/api/v1/namespaces/{name}/finalize", "-f", "-", input=json.dumps(live))
+    wait_for(lambda: _gone(kubectl, "default", "namespace", name), timeout=15, what="namespace to go once finalized")

@@ -27,6 +27,9 @@ pub enum Subresource {
     Binding,
     /// `pods/eviction` (create only).
     Eviction,
+    /// `namespaces/finalize` (update only): the namespace controller's way to
+    /// change `spec.finalizers`.
+    Finalize,
 }
 
 impl Subresource {
@@ -36,6 +39,7 @@ impl Subresource {
             Subresource::Status => "status",
             Subresource::Scale => "scale",
             Subresource::Binding => "binding",
+            Subresource::Finalize => "finalize",
             Subresource::Eviction => "eviction",
         }
     }
@@ -44,6 +48,7 @@ impl Subresource {
         match self {
             Subresource::Status | Subresource::Scale => SUB_VERBS,
             Subresource::Binding | Subresource::Eviction => &["create"],
+            Subresource::Finalize => &["update"],
         }
     }
     /// (group, version, kind) of the object the subresource speaks.
@@ -52,6 +57,7 @@ impl Subresource {
             Subresource::Status => (parent.group, parent.version, parent.kind),
             Subresource::Scale => ("autoscaling", "v1", "Scale"),
             Subresource::Binding => ("", "v1", "Binding"),
+            Subresource::Finalize => (parent.group, parent.version, parent.kind),
             Subresource::Eviction => ("policy", "v1", "Eviction"),
         }
     }
@@ -133,7 +139,7 @@ pub static RESOURCES: &[ResourceInfo] = &[
         false,
         ["ns"],
         [],
-        [Status]
+        [Status, Finalize]
     ),
     res!(
         "",

@@ -501,6 +501,17 @@ fn resource_paths(
                     },
                 ]
             }
+            Subresource::Finalize => vec![Operation {
+                params: params::WRITE,
+                body: Some(Body::Object(sobj.clone())),
+                responses: vec![(200, "OK", sobj.clone()), (201, "Created", sobj.clone())],
+                ..sop(
+                    "put",
+                    "put",
+                    "replace",
+                    format!("replace finalize of the specified {kind}"),
+                )
+            }],
             Subresource::Binding | Subresource::Eviction => vec![Operation {
                 params: params::CREATE_SUB,
                 body: Some(Body::Object(sobj.clone())),

@@ -115,6 +115,7 @@ pub async fn handle(
         ("watch", "") => watch::watch(&rest).await,
         ("create", "") => write::create(&rest, body).await,
         ("update", "") | ("update", "status") => write::update(&rest, body).await,
+        ("update", "finalize") => write::finalize(&rest, body).await,
         ("patch", "") | ("patch", "status") => patch::patch(&rest, body).await,
         ("delete", "") => delete::delete(&rest, body).await,
         ("deletecollection", "") => delete::delete_collection(&rest, body).await,

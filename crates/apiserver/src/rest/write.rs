@@ -176,7 +176,7 @@ pub fn generate_name(obj: &mut Value) {
 }
 
 /// Refuse writes into a missing or terminating namespace.
-pub async fn check_namespace(rest: &Rest<'_>, create: bool) -> Result<(), ApiError> {
+pub async fn check_namespace(rest: &Rest<'_>, create: bool, name: &str) -> Result<(), ApiError> {
     if !rest.res.namespaced {
         return Ok(());
     }
@@ -200,7 +200,7 @@ pub async fn check_namespace(rest: &Rest<'_>, create: bool) -> Result<(), ApiErr
         None => Err(ApiError::not_found(&nsres.group_resource(), ns)),
         Some(true) if create => Err(ApiError::forbidden(
             &rest.res.group_resource(),
-            "",
+            name,
             format!(
                 "unable to create new content in namespace {ns} because it is being terminated"
             ),
@@ -257,7 +257,7 @@ pub async fn create_object(
     rest.server
         .admission
         .validate(rest.user, rest.info, &obj, None)?;
-    check_namespace(rest, true).await?;
+    check_namespace(rest, true, meta::name(&obj)).await?;
     let dry = rest.dry_run()?;
     let service = rest.res.group.is_empty() && rest.res.resource == "services";
     if service {
@@ -430,6 +430,66 @@ pub async fn update(rest: &Rest<'_>, body: Bytes) -> Result<Response<Body>, ApiE
         }
     };
     let out = rest.server.convert_value_out(rest.res, out);
+    let mut r = response::object(StatusCode::OK, &out, rest.output);
+    for w in &warnings {
+        response::add_warning(&mut r, w);
+    }
+    Ok(r)
+}
+
+/// PUT `namespaces/{name}/finalize`: only `spec.finalizers` changes; a
+/// terminating namespace left with no finalizers of either kind is deleted.
+pub async fn finalize(rest: &Rest<'_>, body: Bytes) -> Result<Response<Body>, ApiError> {
+    let (raw, dups) = decode_raw(rest, &body)?;
+    let Decoded { obj, warnings } = admit_shape(rest, raw, dups)?;
+    let name = rest.info.name.as_str();
+    if meta::name(&obj) != name {
+        return Err(ApiError::bad_request(format!(
+            "the name of the object ({}) does not match the name on the URL ({name})",
+            meta::name(&obj)
+        )));
+    }
+    let want_rv = meta::resource_version(&obj).to_string();
+    let finalizers = obj
+        .pointer("/spec/finalizers")
+        .cloned()
+        .unwrap_or(Value::Null);
+    let gr = rest.res.group_resource();
+    let dry = rest.dry_run()?;
+    let mut dry_result = None;
+    let (new, old) = rest
+        .objects()
+        .guaranteed_update("", name, |cur| {
+            if !want_rv.is_empty() && want_rv != meta::resource_version(cur) {
+                return Err(ApiError::stale_resource_version(&gr, name));
+            }
+            let mut new = cur.clone();
+            match &finalizers {
+                Value::Array(a) if !a.is_empty() => new["spec"]["finalizers"] = finalizers.clone(),
+                _ => {
+                    if let Some(spec) = new.get_mut("spec").and_then(Value::as_object_mut) {
+                        spec.remove("finalizers");
+                    }
+                }
+            }
+            let done = meta::is_terminating(&new)
+                && meta::finalizers(&new).is_empty()
+                && new
+                    .pointer("/spec/finalizers")
+                    .and_then(Value::as_array)
+                    .is_none_or(|a| a.is_empty());
+            if dry {
+                dry_result = Some(new);
+                return Ok(Change::Keep);
+            }
+            Ok(if done {
+                Change::Delete
+            } else {
+                Change::Put(new)
+            })
+        })
+        .await?;
+    let out = dry_result.or(new).unwrap_or(old);
     let mut r = response::object(StatusCode::OK, &out, rest.output);
     for w in &warnings {
         response::add_warning(&mut r, w);
