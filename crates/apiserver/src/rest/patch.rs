@@ -54,7 +54,7 @@ pub async fn patch(rest: &Rest<'_>, body: Bytes) -> Result<Response<Body>, ApiEr
             let (raw, dups) = (patched, Vec::new());
             let Decoded { obj, warnings: w } = write::admit_shape(rest, raw, dups)?;
             warnings = w;
-            let mut new = rest.server.convert_value_in(rest.res, obj);
+            let mut new = obj;
             if meta::name(&new) != name {
                 return Err(ApiError::bad_request(format!(
                     "the name of the object ({}) does not match the name on the URL ({name})",
@@ -67,12 +67,15 @@ pub async fn patch(rest: &Rest<'_>, body: Bytes) -> Result<Response<Body>, ApiEr
             } else {
                 Some(manager.as_str())
             };
-            write::prepare_update(rest, &mut new, cur, mgr.unwrap_or(""))?;
+            // strategies see the served version; the store keeps the stored one
+            write::prepare_update(rest, &mut new, &cur_out, mgr.unwrap_or(""))?;
             if dry {
                 dry_result = Some(new);
                 return Ok(Change::Keep);
             }
-            Ok(write::change_for(new))
+            Ok(write::change_for(
+                rest.server.convert_value_in(rest.res, new),
+            ))
         })
         .await;
     let out = match result {
@@ -83,7 +86,6 @@ pub async fn patch(rest: &Rest<'_>, body: Bytes) -> Result<Response<Body>, ApiEr
                 patching::apply_patch(rest.res, bt, &Value::Null, &patch_doc, &manager, force)?;
             let Decoded { obj, warnings: w } = write::admit_shape(rest, applied, vec![])?;
             warnings = w;
-            let obj = rest.server.convert_value_in(rest.res, obj);
             if meta::name(&obj) != name {
                 return Err(ApiError::bad_request(format!(
                     "the name of the object ({}) does not match the name on the URL ({name})",

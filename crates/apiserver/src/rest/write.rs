@@ -270,6 +270,8 @@ pub async fn create_object(
     if dry {
         return Ok(obj);
     }
+    // strategies saw the served version; the store keeps the stored one
+    let obj = rest.server.convert_value_in(rest.res, obj);
     if !service {
         return rest.objects().create(obj).await;
     }
@@ -390,7 +392,6 @@ pub fn change_for(new: Value) -> Change {
 pub async fn update(rest: &Rest<'_>, body: Bytes) -> Result<Response<Body>, ApiError> {
     let (raw, dups) = decode_raw(rest, &body)?;
     let Decoded { obj, warnings } = admit_shape(rest, raw, dups)?;
-    let obj = rest.server.convert_value_in(rest.res, obj);
     let name = rest.info.name.as_str();
     if meta::name(&obj) != name {
         return Err(ApiError::bad_request(format!(
@@ -409,13 +410,15 @@ pub async fn update(rest: &Rest<'_>, body: Bytes) -> Result<Response<Body>, ApiE
             if !want_rv.is_empty() && want_rv != meta::resource_version(cur) {
                 return Err(ApiError::stale_resource_version(&gr, name));
             }
+            // strategies see the served version; the store keeps the stored one
+            let cur_served = rest.server.convert_value_out(rest.res, cur.clone());
             let mut new = obj.clone();
-            prepare_update(rest, &mut new, cur, &manager)?;
+            prepare_update(rest, &mut new, &cur_served, &manager)?;
             if dry {
                 dry_result = Some(new);
                 return Ok(Change::Keep);
             }
-            Ok(change_for(new))
+            Ok(change_for(rest.server.convert_value_in(rest.res, new)))
         })
         .await?;
     let out = dry_result.or(new);
