@@ -577,6 +577,8 @@ pub fn storage_resource(r: &'static ResourceInfo) -> &'static ResourceInfo {
         ("autoscaling", "horizontalpodautoscalers") => {
             lookup("autoscaling", "v2", "horizontalpodautoscalers").unwrap_or(r)
         }
+        // events.k8s.io/v1 is a view of the core events (stored as core/v1 Event)
+        ("events.k8s.io", "events") => lookup("", "v1", "events").unwrap_or(r),
         _ => r,
     }
 }

@@ -60,13 +60,20 @@ fn supported_fields(r: &ResourceInfo) -> &'static [(&'static str, &'static str)]
             ("source", "/source/component"),
             ("type", "/type"),
         ],
+        // pointers into the stored (core/v1) shape of the same objects
         ("events.k8s.io", "events") => &[
-            ("regarding.kind", "/regarding/kind"),
-            ("regarding.namespace", "/regarding/namespace"),
-            ("regarding.name", "/regarding/name"),
-            ("regarding.uid", "/regarding/uid"),
+            ("regarding.kind", "/involvedObject/kind"),
+            ("regarding.namespace", "/involvedObject/namespace"),
+            ("regarding.name", "/involvedObject/name"),
+            ("regarding.uid", "/involvedObject/uid"),
+            ("regarding.apiVersion", "/involvedObject/apiVersion"),
+            (
+                "regarding.resourceVersion",
+                "/involvedObject/resourceVersion",
+            ),
+            ("regarding.fieldPath", "/involvedObject/fieldPath"),
             ("reason", "/reason"),
-            ("reportingController", "/reportingController"),
+            ("reportingController", "/reportingComponent"),
             ("type", "/type"),
         ],
         ("", "secrets") => &[("type", "/type")],
@@ -91,7 +98,7 @@ fn supported_fields(r: &ResourceInfo) -> &'static [(&'static str, &'static str)]
 impl Filter {
     /// Compile from the `labelSelector` and `fieldSelector` parameters.
     pub fn new(
-        r: &ResourceInfo,
+        r: &'static ResourceInfo,
         label_selector: Option<&str>,
         field_selector: Option<&str>,
     ) -> Result<Self, ApiError> {
@@ -100,14 +107,20 @@ impl Filter {
         let fields = fields::Selector::parse(field_selector.unwrap_or(""))
             .map_err(|e| ApiError::bad_request(format!("invalid field selector: {}", e.0)))?;
         let supported = supported_fields(r);
+        // the cache indexes objects by the stored resource's pointers
+        let stored = field_pointers(api::resources::storage_resource(r));
         let mut field_paths = Vec::new();
         for req in fields.requirements() {
             let f = req.field.as_str();
             let (ptr, source) = match f {
                 "metadata.name" => ("/metadata/name", Source::Name),
                 "metadata.namespace" => ("/metadata/namespace", Source::Namespace),
-                _ => match supported.iter().position(|(n, _)| *n == f) {
-                    Some(i) => (supported[i].1, Source::Field(i)),
+                _ => match supported
+                    .iter()
+                    .find(|(n, _)| *n == f)
+                    .and_then(|(_, p)| Some((*p, stored.iter().position(|q| q == p)?)))
+                {
+                    Some((p, i)) => (p, Source::Field(i)),
                     None => {
                         return Err(ApiError::bad_request(format!(
                             "\"{f}\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\""
