@@ -131,10 +131,22 @@ pub async fn list(rest: &Rest<'_>) -> Result<Response<Body>, ApiError> {
         }
         _ => cache.list(&prefix, after, limit, &|o| filter.matches_obj(o)),
     };
-    let continue_token = if more {
+    finish_page(rest, items, more, list_rv)
+}
+
+/// Convert a page's objects to the served version and render it, with a
+/// continue token after its last object if `more` remain.
+fn finish_page(
+    rest: &Rest<'_>,
+    items: Vec<Arc<Obj>>,
+    more: bool,
+    rv: i64,
+) -> Result<Response<Body>, ApiError> {
+    let objects = rest.objects();
+    let token = if more {
         items
             .last()
-            .map(|o| encode_continue(list_rv, &o.key, objects.prefix()))
+            .map(|o| encode_continue(rv, &o.key, objects.prefix()))
     } else {
         None
     };
@@ -142,7 +154,7 @@ pub async fn list(rest: &Rest<'_>) -> Result<Response<Body>, ApiError> {
         .into_iter()
         .map(|o| rest.server.convert_out(rest.res, o))
         .collect();
-    render_list(rest, &items, list_rv, continue_token)
+    render_list(rest, &items, rv, token)
 }
 
 /// A page of a list continued at revision `rv`, read from the store.
@@ -195,19 +207,7 @@ async fn store_page(
             break;
         }
     }
-    let objects = rest.objects();
-    let token = if more {
-        items
-            .last()
-            .map(|o| encode_continue(rv, &o.key, objects.prefix()))
-    } else {
-        None
-    };
-    let items: Vec<Arc<Obj>> = items
-        .into_iter()
-        .map(|o| rest.server.convert_out(rest.res, o))
-        .collect();
-    render_list(rest, &items, rv, token)
+    finish_page(rest, items, more, rv)
 }
 
 /// A list at an exact past revision, read from the store.

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::Rest;
 use super::store::Change;
-use super::write::{self, Decoded};
+use super::write::{self, Decoded, check_name, reply};
 use crate::meta;
 use crate::negotiation::{self, BodyType};
 use crate::patching;
@@ -55,12 +55,7 @@ pub async fn patch(rest: &Rest<'_>, body: Bytes) -> Result<Response<Body>, ApiEr
             let Decoded { obj, warnings: w } = write::admit_shape(rest, raw, dups)?;
             warnings = w;
             let mut new = obj;
-            if meta::name(&new) != name {
-                return Err(ApiError::bad_request(format!(
-                    "the name of the object ({}) does not match the name on the URL ({name})",
-                    meta::name(&new)
-                )));
-            }
+            check_name(&new, &name)?;
             // apply records its own managedFields; the other patch types are updates
             let mgr = if bt == BodyType::ApplyPatch {
                 None
@@ -86,18 +81,9 @@ pub async fn patch(rest: &Rest<'_>, body: Bytes) -> Result<Response<Body>, ApiEr
                 patching::apply_patch(rest.res, bt, &Value::Null, &patch_doc, &manager, force)?;
             let Decoded { obj, warnings: w } = write::admit_shape(rest, applied, vec![])?;
             warnings = w;
-            if meta::name(&obj) != name {
-                return Err(ApiError::bad_request(format!(
-                    "the name of the object ({}) does not match the name on the URL ({name})",
-                    meta::name(&obj)
-                )));
-            }
+            check_name(&obj, &name)?;
             let created = write::create_object(rest, obj, "").await?;
-            let created = rest.server.convert_value_out(rest.res, created);
-            let mut r = response::object(StatusCode::CREATED, &created, rest.output);
-            for w in &warnings {
-                response::add_warning(&mut r, w);
-            }
+            let r = reply(rest, StatusCode::CREATED, created, &warnings);
             return Ok(r);
         }
         Err(e) => return Err(e),
@@ -109,10 +95,6 @@ pub async fn patch(rest: &Rest<'_>, body: Bytes) -> Result<Response<Body>, ApiEr
             rest.output,
         ));
     };
-    let out = rest.server.convert_value_out(rest.res, out);
-    let mut r = response::object(StatusCode::OK, &out, rest.output);
-    for w in &warnings {
-        response::add_warning(&mut r, w);
-    }
+    let r = reply(rest, StatusCode::OK, out, &warnings);
     Ok(r)
 }

@@ -103,6 +103,24 @@ async fn reserve(server: &ApiServer, key: String, owner: &str) -> Result<bool, A
     Ok(r.succeeded)
 }
 
+/// Reserve `key` (or, in a dry run, check it is free); remember what was reserved.
+async fn claim(
+    server: &ApiServer,
+    key: String,
+    owner: &str,
+    dry_run: bool,
+    reserved: &mut Vec<String>,
+) -> Result<bool, ApiError> {
+    if dry_run {
+        return Ok(!taken(server, &key).await?);
+    }
+    let ok = reserve(server, key.clone(), owner).await?;
+    if ok {
+        reserved.push(key);
+    }
+    Ok(ok)
+}
+
 async fn taken(server: &ApiServer, key: &str) -> Result<bool, ApiError> {
     Ok(server
         .store
@@ -140,15 +158,7 @@ pub async fn allocate(
             match requested.parse::<Ipv4Addr>() {
                 Ok(ip) if ranges.contains(ip) => {
                     let key = format!("{IP_PREFIX}{ip}");
-                    let ok = if dry_run {
-                        !taken(server, &key).await?
-                    } else {
-                        reserve(server, key.clone(), &owner).await?
-                    };
-                    if ok {
-                        if !dry_run {
-                            reserved.push(key);
-                        }
+                    if claim(server, key, &owner, dry_run, &mut reserved).await? {
                         Some(requested.clone())
                     } else {
                         errs.push(field_err("clusterIPs", &requested, format!("failed to allocate IP {requested}: provided IP is already allocated")));
@@ -174,15 +184,7 @@ pub async fn allocate(
                 let off = 2 + (start - 2 + i) % (size - 3);
                 let ip = Ipv4Addr::from(u32::from(ranges.net) + off);
                 let key = format!("{IP_PREFIX}{ip}");
-                let ok = if dry_run {
-                    !taken(server, &key).await?
-                } else {
-                    reserve(server, key.clone(), &owner).await?
-                };
-                if ok {
-                    if !dry_run {
-                        reserved.push(key);
-                    }
+                if claim(server, key, &owner, dry_run, &mut reserved).await? {
                     found = Some(ip.to_string());
                     break;
                 }
@@ -217,21 +219,13 @@ pub async fn allocate(
                     errs.push(field_err(&format!("ports[{i}].nodePort"), &want.to_string(), format!("provided port is not in the valid range. The range of valid ports is {lo}-{hi}")));
                     continue;
                 }
-                let ok = if dry_run {
-                    !taken(server, &key).await?
-                } else {
-                    reserve(server, key.clone(), &owner).await?
-                };
-                if !ok {
+                if !claim(server, key, &owner, dry_run, &mut reserved).await? {
                     errs.push(field_err(
                         &format!("ports[{i}].nodePort"),
                         &want.to_string(),
                         "provided port is already allocated".into(),
                     ));
                     continue;
-                }
-                if !dry_run {
-                    reserved.push(key);
                 }
                 want
             } else {
@@ -241,15 +235,7 @@ pub async fn allocate(
                 for k in 0..span {
                     let p = lo + ((start + k) % span) as u16;
                     let key = format!("{PORT_PREFIX}{p}");
-                    let ok = if dry_run {
-                        !taken(server, &key).await?
-                    } else {
-                        reserve(server, key.clone(), &owner).await?
-                    };
-                    if ok {
-                        if !dry_run {
-                            reserved.push(key);
-                        }
+                    if claim(server, key, &owner, dry_run, &mut reserved).await? {
                         got = Some(p);
                         break;
                     }

@@ -288,11 +288,7 @@ pub async fn create(rest: &Rest<'_>, body: Bytes) -> Result<Response<Body>, ApiE
     let Decoded { obj, warnings } = admit_shape(rest, raw, dups)?;
     let manager = field_manager(rest)?;
     let created = create_object(rest, obj, &manager).await?;
-    let created = rest.server.convert_value_out(rest.res, created);
-    let mut r = response::object(StatusCode::CREATED, &created, rest.output);
-    for w in &warnings {
-        response::add_warning(&mut r, w);
-    }
+    let r = reply(rest, StatusCode::CREATED, created, &warnings);
     Ok(r)
 }
 
@@ -393,12 +389,7 @@ pub async fn update(rest: &Rest<'_>, body: Bytes) -> Result<Response<Body>, ApiE
     let (raw, dups) = decode_raw(rest, &body)?;
     let Decoded { obj, warnings } = admit_shape(rest, raw, dups)?;
     let name = rest.info.name.as_str();
-    if meta::name(&obj) != name {
-        return Err(ApiError::bad_request(format!(
-            "the name of the object ({}) does not match the name on the URL ({name})",
-            meta::name(&obj)
-        )));
-    }
+    check_name(&obj, name)?;
     let manager = field_manager(rest)?;
     let dry = rest.dry_run()?;
     let want_rv = meta::resource_version(&obj).to_string();
@@ -432,11 +423,7 @@ pub async fn update(rest: &Rest<'_>, body: Bytes) -> Result<Response<Body>, ApiE
             ));
         }
     };
-    let out = rest.server.convert_value_out(rest.res, out);
-    let mut r = response::object(StatusCode::OK, &out, rest.output);
-    for w in &warnings {
-        response::add_warning(&mut r, w);
-    }
+    let r = reply(rest, StatusCode::OK, out, &warnings);
     Ok(r)
 }
 
@@ -446,12 +433,7 @@ pub async fn finalize(rest: &Rest<'_>, body: Bytes) -> Result<Response<Body>, Ap
     let (raw, dups) = decode_raw(rest, &body)?;
     let Decoded { obj, warnings } = admit_shape(rest, raw, dups)?;
     let name = rest.info.name.as_str();
-    if meta::name(&obj) != name {
-        return Err(ApiError::bad_request(format!(
-            "the name of the object ({}) does not match the name on the URL ({name})",
-            meta::name(&obj)
-        )));
-    }
+    check_name(&obj, name)?;
     let want_rv = meta::resource_version(&obj).to_string();
     let finalizers = obj
         .pointer("/spec/finalizers")
@@ -493,9 +475,26 @@ pub async fn finalize(rest: &Rest<'_>, body: Bytes) -> Result<Response<Body>, Ap
         })
         .await?;
     let out = dry_result.or(new).unwrap_or(old);
-    let mut r = response::object(StatusCode::OK, &out, rest.output);
-    for w in &warnings {
+    Ok(reply(rest, StatusCode::OK, out, &warnings))
+}
+
+/// 400 unless the object's name is the one on the URL.
+pub fn check_name(obj: &Value, name: &str) -> Result<(), ApiError> {
+    if meta::name(obj) != name {
+        return Err(ApiError::bad_request(format!(
+            "the name of the object ({}) does not match the name on the URL ({name})",
+            meta::name(obj)
+        )));
+    }
+    Ok(())
+}
+
+/// The reply of a write: the object converted to the served version, with `Warning` headers.
+pub fn reply(rest: &Rest<'_>, code: StatusCode, obj: Value, warnings: &[String]) -> Response<Body> {
+    let out = rest.server.convert_value_out(rest.res, obj);
+    let mut r = response::object(code, &out, rest.output);
+    for w in warnings {
         response::add_warning(&mut r, w);
     }
-    Ok(r)
+    r
 }
