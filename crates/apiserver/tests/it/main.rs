@@ -1,0 +1,6 @@
+//! In-process tests of the REST handlers over the memory store: no sockets,
+//! requests go straight to `apiserver::rest::handle`.
+
+mod harness;
+mod rest_semantics;
+mod watch_semantics;

@@ -1,0 +1,128 @@
+//! Read-after-write, optimistic concurrency, pagination snapshots, dry run.
+
+use http::Method;
+use serde_json::json;
+
+use crate::harness::{Api, cm, rv};
+
+const CMS: &str = "/api/v1/namespaces/default/configmaps";
+
+#[tokio::test]
+async fn read_after_write_and_stale_update() {
+    let api = Api::new().await;
+    let c = api.call(Method::POST, CMS, Some(cm("a", json!({})))).await;
+    assert_eq!(c.code, 201, "{}", c.body);
+    // the watch cache serves the GET, and must already have the write
+    let g = api.call(Method::GET, &format!("{CMS}/a"), None).await;
+    assert_eq!((g.code, rv(&g.body)), (200, rv(&c.body)));
+    let mut upd = g.body.clone();
+    upd["data"]["k"] = json!("v2");
+    let u = api
+        .call(Method::PUT, &format!("{CMS}/a"), Some(upd.clone()))
+        .await;
+    assert_eq!(u.code, 200, "{}", u.body);
+    // the same resourceVersion again is stale now
+    let stale = api.call(Method::PUT, &format!("{CMS}/a"), Some(upd)).await;
+    assert_eq!(
+        (stale.code, stale.body["reason"].as_str()),
+        (409, Some("Conflict"))
+    );
+    let list = api.call(Method::GET, CMS, None).await;
+    assert_eq!(list.body["items"][0]["data"]["k"], "v2");
+}
+
+#[tokio::test]
+async fn pagination_is_one_snapshot() {
+    let api = Api::new().await;
+    for n in ["c1", "c2", "c3", "c4"] {
+        assert_eq!(
+            api.call(Method::POST, CMS, Some(cm(n, json!({}))))
+                .await
+                .code,
+            201
+        );
+    }
+    let p1 = api.call(Method::GET, &format!("{CMS}?limit=2"), None).await;
+    let token = p1.body["metadata"]["continue"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // changes after the first page are not seen by the later pages
+    assert_eq!(
+        api.call(Method::DELETE, &format!("{CMS}/c4"), None)
+            .await
+            .code,
+        200
+    );
+    assert_eq!(
+        api.call(Method::POST, CMS, Some(cm("c35", json!({}))))
+            .await
+            .code,
+        201
+    );
+    let p2 = api
+        .call(
+            Method::GET,
+            &format!("{CMS}?limit=2&continue={token}"),
+            None,
+        )
+        .await;
+    let names: Vec<&str> = p2.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["metadata"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["c3", "c4"], "{}", p2.body);
+    assert_eq!(
+        p2.body["metadata"]["resourceVersion"],
+        p1.body["metadata"]["resourceVersion"]
+    );
+    let bad = api
+        .call(
+            Method::GET,
+            &format!("{CMS}?limit=2&continue=garbage"),
+            None,
+        )
+        .await;
+    assert_eq!(bad.code, 400);
+}
+
+#[tokio::test]
+async fn dry_run_and_generate_name_and_missing_namespace() {
+    let api = Api::new().await;
+    let d = api
+        .call(
+            Method::POST,
+            &format!("{CMS}?dryRun=All"),
+            Some(cm("dry", json!({}))),
+        )
+        .await;
+    assert_eq!(d.code, 201);
+    assert_eq!(
+        api.call(Method::GET, &format!("{CMS}/dry"), None)
+            .await
+            .code,
+        404
+    );
+    let g = api
+        .call(
+            Method::POST,
+            CMS,
+            Some(json!({"apiVersion":"v1","kind":"ConfigMap","metadata":{"generateName":"gen-"}})),
+        )
+        .await;
+    let name = g.body["metadata"]["name"].as_str().unwrap();
+    assert!(name.starts_with("gen-") && name.len() == 9, "{name}");
+    let m = api
+        .call(
+            Method::POST,
+            "/api/v1/namespaces/nope/configmaps",
+            Some(cm("x", json!({}))),
+        )
+        .await;
+    assert_eq!(
+        (m.code, m.body["message"].as_str()),
+        (404, Some("namespaces \"nope\" not found"))
+    );
+}
