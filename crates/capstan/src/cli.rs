@@ -88,6 +88,10 @@ pub enum BenchTarget {
     /// The API server: create throughput, GET/PUT latency under load, LIST,
     /// watch fan-out, memory and start-up time. Starts its own server unless --kubeconfig is given.
     Apiserver(crate::bench::ApiserverBenchArgs),
+    #[cfg(feature = "etcd-bench")]
+    /// A real etcd's raw put rate with the same load shape (1 KiB values, N concurrent
+    /// clients), the reference the API server's create rate is compared with.
+    Etcd(crate::bench::etcd::EtcdBenchArgs),
 }
 
 /// Parse `300ms`, `5s`, `5m`, `1h` or plain seconds.

@@ -28,6 +28,8 @@ fn main() -> std::process::ExitCode {
             cli::Command::Server(args) => server::run(args).await,
             cli::Command::Bench(b) => match b.target {
                 cli::BenchTarget::Apiserver(a) => bench::apiserver(a).await,
+                #[cfg(feature = "etcd-bench")]
+                cli::BenchTarget::Etcd(a) => bench::etcd::run(a).await,
             },
         }
     });

@@ -6,6 +6,8 @@
 //! on an existing data dir. It measures; it asserts nothing.
 
 mod client;
+#[cfg(feature = "etcd-bench")]
+pub mod etcd;
 mod report;
 
 use std::path::{Path, PathBuf};
