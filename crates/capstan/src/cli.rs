@@ -63,6 +63,10 @@ pub struct ServerArgs {
     /// Port range of Service node ports.
     #[arg(long, value_name = "LOW-HIGH", default_value = "30000-32767")]
     pub service_node_port_range: String,
+    /// How often the embedded store checkpoints its B-tree (a durable commit) and
+    /// rewinds its write-ahead log.
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+    pub store_checkpoint_interval: std::time::Duration,
     /// Page cache of the embedded store, in MiB.
     #[arg(long, value_name = "MIB", default_value_t = 32)]
     pub store_cache_mb: usize,

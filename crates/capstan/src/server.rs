@@ -33,6 +33,7 @@ pub async fn run(args: ServerArgs) -> Result<()> {
         // redb's default page cache (1 GiB) would grow with the file; the
         // watch cache already holds every live object
         cache_size: Some(args.store_cache_mb << 20),
+        checkpoint_interval: args.store_checkpoint_interval,
         ..Default::default()
     };
     let store = storage::embedded::EmbeddedStore::open(&db_dir.join("state.redb"), opts)
