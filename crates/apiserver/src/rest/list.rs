@@ -2,7 +2,6 @@
 //! resourceVersion / resourceVersionMatch semantics.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use apimachinery::ApiError;
 use base64::Engine;
@@ -84,28 +83,11 @@ pub async fn list(rest: &Rest<'_>) -> Result<Response<Body>, ApiError> {
         }
         ("0", "" | "NotOlderThan") => rest.server.cacher.revision(),
         (rv, "" | "NotOlderThan" | "Exact") => {
-            let want: i64 = rv
-                .parse()
-                .map_err(|_| ApiError::bad_request(format!("invalid resource version: {rv:?}")))?;
+            let want = super::parse_resource_version(rv)?;
             if rv_match == "Exact" && want < rest.server.cacher.revision() {
                 return exact_list(rest, &filter, &prefix, want).await;
             }
-            if !rest
-                .server
-                .cacher
-                .wait_for(want, Duration::from_secs(3))
-                .await
-            {
-                return Err(ApiError::timeout(format!(
-                    "Too large resource version: {want}, current: {}",
-                    rest.server.cacher.revision()
-                ))
-                .with_causes(vec![apimachinery::errors::StatusCause {
-                    reason: "ResourceVersionTooLarge".into(),
-                    message: "Too large resource version".into(),
-                    field: String::new(),
-                }]));
-            }
+            super::wait_for_revision(rest, want).await?;
             rest.server.cacher.revision()
         }
         (_, m) => {

@@ -75,6 +75,34 @@ impl Rest<'_> {
     }
 }
 
+/// Parse a `resourceVersion` parameter.
+pub(crate) fn parse_resource_version(rv: &str) -> Result<i64, ApiError> {
+    rv.parse()
+        .map_err(|_| ApiError::bad_request(format!("invalid resource version: {rv:?}")))
+}
+
+/// Wait (up to 3 s, as upstream's watch cache) until the cache has revision
+/// `want`; else 504 "Too large resource version".
+pub(crate) async fn wait_for_revision(rest: &Rest<'_>, want: i64) -> Result<(), ApiError> {
+    if rest
+        .server
+        .cacher
+        .wait_for(want, std::time::Duration::from_secs(3))
+        .await
+    {
+        return Ok(());
+    }
+    Err(ApiError::timeout(format!(
+        "Too large resource version: {want}, current: {}",
+        rest.server.cacher.revision()
+    ))
+    .with_causes(vec![apimachinery::errors::StatusCause {
+        reason: "ResourceVersionTooLarge".into(),
+        message: "Too large resource version".into(),
+        field: String::new(),
+    }]))
+}
+
 /// Serve a resource request.
 pub async fn handle(
     server: &Arc<ApiServer>,

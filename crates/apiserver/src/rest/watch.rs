@@ -207,20 +207,8 @@ pub async fn watch(rest: &Rest<'_>) -> Result<Response<Body>, ApiError> {
 }
 
 async fn wait_for(rest: &Rest<'_>, rv: &str) -> Result<i64, ApiError> {
-    let want: i64 = rv
-        .parse()
-        .map_err(|_| ApiError::bad_request(format!("invalid resource version: {rv:?}")))?;
-    if !rest
-        .server
-        .cacher
-        .wait_for(want, Duration::from_secs(3))
-        .await
-    {
-        return Err(ApiError::timeout(format!(
-            "Too large resource version: {want}, current: {}",
-            rest.server.cacher.revision()
-        )));
-    }
+    let want = super::parse_resource_version(rv)?;
+    super::wait_for_revision(rest, want).await?;
     Ok(want)
 }
 
