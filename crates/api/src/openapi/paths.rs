@@ -536,6 +536,47 @@ fn resource_paths(
     }
 }
 
+/// The end every rendered operation shares in both dialects: the responses
+/// (plus 401) and the `x-kubernetes-action` / `-group-version-kind` extensions.
+pub fn finish_operation(
+    mut m: serde_json::Map<String, serde_json::Value>,
+    mut responses: serde_json::Map<String, serde_json::Value>,
+    o: &Operation,
+) -> serde_json::Value {
+    use serde_json::{Value, json};
+    responses.insert("401".into(), json!({"description": "Unauthorized"}));
+    m.insert("responses".into(), Value::Object(responses));
+    if let Some(a) = o.action {
+        m.insert("x-kubernetes-action".into(), a.into());
+    }
+    if let Some((g, v, k)) = &o.gvk {
+        m.insert(
+            "x-kubernetes-group-version-kind".into(),
+            json!({"group": g, "kind": k, "version": v}),
+        );
+    }
+    Value::Object(m)
+}
+
+/// A path item rendered with a dialect's operation and parameter renderers.
+pub fn render_path_item(
+    p: &PathItem,
+    operation: impl Fn(&Operation) -> serde_json::Value,
+    param: impl Fn(&Param) -> serde_json::Value,
+) -> serde_json::Value {
+    let mut m = serde_json::Map::new();
+    for o in &p.ops {
+        m.insert(o.method.into(), operation(o));
+    }
+    if !p.params.is_empty() {
+        m.insert(
+            "parameters".into(),
+            serde_json::Value::Array(p.params.iter().map(param).collect()),
+        );
+    }
+    serde_json::Value::Object(m)
+}
+
 /// The definition names the operations of these paths mention.
 pub fn referenced_definitions(paths: &[PathItem]) -> Vec<String> {
     let mut out = Vec::new();

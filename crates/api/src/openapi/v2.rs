@@ -68,32 +68,11 @@ fn operation(o: &Operation) -> Value {
             json!({"description": desc, "schema": D.reference(def)}),
         );
     }
-    responses.insert("401".into(), json!({"description": "Unauthorized"}));
-    m.insert("responses".into(), Value::Object(responses));
-    if let Some(a) = o.action {
-        m.insert("x-kubernetes-action".into(), a.into());
-    }
-    if let Some((g, v, k)) = &o.gvk {
-        m.insert(
-            "x-kubernetes-group-version-kind".into(),
-            json!({"group": g, "kind": k, "version": v}),
-        );
-    }
-    Value::Object(m)
+    paths::finish_operation(m, responses, o)
 }
 
 fn path_item(p: &PathItem) -> Value {
-    let mut m = Map::new();
-    for o in &p.ops {
-        m.insert(o.method.into(), operation(o));
-    }
-    if !p.params.is_empty() {
-        m.insert(
-            "parameters".into(),
-            Value::Array(p.params.iter().map(param).collect()),
-        );
-    }
-    Value::Object(m)
+    paths::render_path_item(p, operation, param)
 }
 
 /// The whole v2 document.
