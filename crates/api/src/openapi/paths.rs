@@ -558,6 +558,26 @@ pub fn finish_operation(
     Value::Object(m)
 }
 
+/// Render a document's `paths` and the definitions they reach, in one dialect.
+pub fn render(
+    schema: &Schema,
+    items: &[PathItem],
+    dialect: super::schema::Dialect,
+    path_item: impl Fn(&PathItem) -> serde_json::Value,
+) -> (
+    serde_json::Map<String, serde_json::Value>,
+    serde_json::Map<String, serde_json::Value>,
+) {
+    let defs = referenced_definitions(items);
+    let names = super::schema::closure(schema, defs.iter().map(String::as_str));
+    let definitions = super::schema::definitions(schema, &names, dialect);
+    let paths = items
+        .iter()
+        .map(|p| (p.path.clone(), path_item(p)))
+        .collect();
+    (paths, definitions)
+}
+
 /// A path item rendered with a dialect's operation and parameter renderers.
 pub fn render_path_item(
     p: &PathItem,

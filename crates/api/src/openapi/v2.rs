@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 
 use super::params::Param;
 use super::paths::{self, Body, Operation, PathItem};
-use super::schema::{self, Dialect};
+use super::schema::Dialect;
 
 const D: Dialect = Dialect::V2;
 
@@ -106,13 +106,7 @@ pub fn document(schema: &Schema) -> Value {
         }
     }
     items.sort_by(|a, b| a.path.cmp(&b.path));
-    let defs = paths::referenced_definitions(&items);
-    let names = schema::closure(schema, defs.iter().map(String::as_str));
-    let definitions = schema::definitions(schema, &names, D);
-    let paths: Map<String, Value> = items
-        .iter()
-        .map(|p| (p.path.clone(), path_item(p)))
-        .collect();
+    let (paths, definitions) = paths::render(schema, &items, D, path_item);
     json!({
         "swagger": "2.0",
         "info": {"title": "Kubernetes", "version": super::INFO_VERSION},

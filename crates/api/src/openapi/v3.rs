@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 use super::params::Param;
 use super::paths::{self, Body, Operation, PathItem};
-use super::schema::{self, Dialect};
+use super::schema::Dialect;
 
 const D: Dialect = Dialect::V3;
 
@@ -86,13 +86,7 @@ fn path_item(p: &PathItem) -> Value {
 
 /// Render a document from its paths.
 pub fn document(schema: &Schema, items: &[PathItem]) -> Value {
-    let defs = paths::referenced_definitions(items);
-    let names = schema::closure(schema, defs.iter().map(String::as_str));
-    let schemas = schema::definitions(schema, &names, D);
-    let paths: Map<String, Value> = items
-        .iter()
-        .map(|p| (p.path.clone(), path_item(p)))
-        .collect();
+    let (paths, schemas) = paths::render(schema, items, D, path_item);
     json!({
         "openapi": "3.0.0",
         "info": {"title": "Kubernetes", "version": super::INFO_VERSION},
