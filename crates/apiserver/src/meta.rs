@@ -95,7 +95,19 @@ pub fn is_terminating(obj: &Value) -> bool {
 
 /// Now, as upstream's RFC 3339 second-precision UTC timestamp.
 pub fn now_rfc3339() -> String {
-    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    // Formatting is costly next to the rest of a create; the text changes once a second.
+    thread_local! {
+        static LAST: std::cell::RefCell<(i64, String)> = const { std::cell::RefCell::new((i64::MIN, String::new())) };
+    }
+    let now = chrono::Utc::now();
+    let secs = now.timestamp();
+    LAST.with_borrow_mut(|(at, text)| {
+        if *at != secs {
+            *at = secs;
+            *text = now.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+        }
+        text.clone()
+    })
 }
 
 /// The storage key of an object: `<prefix><namespace>/<name>` or `<prefix><name>`.

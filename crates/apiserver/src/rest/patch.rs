@@ -83,8 +83,7 @@ pub async fn patch(rest: &Rest<'_>, body: Bytes) -> Result<Response<Body>, ApiEr
             warnings = w;
             check_name(&obj, &name)?;
             let created = write::create_object(rest, obj, "").await?;
-            let r = reply(rest, StatusCode::CREATED, created, &warnings);
-            return Ok(r);
+            return Ok(created.reply(rest, &warnings));
         }
         Err(e) => return Err(e),
     };

@@ -13,6 +13,27 @@ use storage::{OpResponse, Revision, StoreError, TxnOp, TxnRequest};
 use crate::meta;
 use crate::server::ApiServer;
 
+/// An object just created: as stored, with the revision that created it and the stored
+/// JSON stamped with that revision (the very bytes later reads return).
+pub struct Stored {
+    obj: Value,
+    revision: Revision,
+    json: Option<Bytes>,
+}
+
+impl Stored {
+    /// The object with its `resourceVersion`.
+    pub fn into_value(mut self) -> Value {
+        meta::set_resource_version(&mut self.obj, self.revision);
+        self.obj
+    }
+
+    /// The stored JSON with its `resourceVersion`, when it could be spliced in.
+    pub fn json(&self) -> Option<&Bytes> {
+        self.json.as_ref()
+    }
+}
+
 /// What a guaranteed update's closure decides.
 pub enum Change {
     /// Write this object.
@@ -94,9 +115,9 @@ impl<'a> ObjectStore<'a> {
     }
 
     /// Create the object if its key is free; returns it with its resourceVersion.
-    pub async fn create(&self, obj: Value) -> Result<Value, ApiError> {
+    pub async fn create(&self, obj: Value) -> Result<Stored, ApiError> {
         let key = self.key(meta::namespace(&obj), meta::name(&obj));
-        let mut obj = crate::cached::into_storage_layout(obj);
+        let obj = crate::cached::into_storage_layout(obj);
         let bytes = serde_json::to_vec(&obj)
             .map(Bytes::from)
             .map_err(ApiError::internal)?;
@@ -108,7 +129,7 @@ impl<'a> ObjectStore<'a> {
             }],
             success: vec![TxnOp::Put {
                 key: key.into_bytes(),
-                value: bytes,
+                value: bytes.clone(),
             }],
             failure: vec![],
         };
@@ -119,8 +140,12 @@ impl<'a> ObjectStore<'a> {
                 meta::name(&obj),
             ));
         }
-        meta::set_resource_version(&mut obj, resp.revision);
-        Ok(obj)
+        let json = crate::cached::stamp(&bytes, resp.revision);
+        Ok(Stored {
+            obj,
+            revision: resp.revision,
+            json,
+        })
     }
 
     fn check_size(&self, bytes: &[u8]) -> Result<(), ApiError> {

@@ -218,12 +218,45 @@ fn invalid(rest: &Rest<'_>, obj: &Value, errs: &[FieldError]) -> ApiError {
     ApiError::invalid(rest.res.kind, rest.res.group, meta::name(obj), errs)
 }
 
+/// The result of a create: the object as it would be stored (dry run) or as stored.
+pub enum Created {
+    DryRun(Value),
+    Stored(super::store::Stored),
+}
+
+impl Created {
+    /// The created object.
+    pub fn into_value(self) -> Value {
+        match self {
+            Created::DryRun(v) => v,
+            Created::Stored(s) => s.into_value(),
+        }
+    }
+
+    /// The `201 Created` reply. A stored object is answered with its stored JSON when the
+    /// client wants JSON of the stored version, saving a serialization.
+    pub fn reply(self, rest: &Rest<'_>, warnings: &[String]) -> Response<Body> {
+        if let Created::Stored(s) = &self
+            && let Some(json) = s.json()
+            && rest.output == negotiation::Output::Json
+            && !crate::conversion::needs(rest.res)
+        {
+            let mut r = response::json_bytes(StatusCode::CREATED, json.clone());
+            for w in warnings {
+                response::add_warning(&mut r, w);
+            }
+            return r;
+        }
+        reply(rest, StatusCode::CREATED, self.into_value(), warnings)
+    }
+}
+
 /// Finish a new object (system fields, defaults, validation) and persist it.
 pub async fn create_object(
     rest: &Rest<'_>,
     mut obj: Value,
     manager: &str,
-) -> Result<Value, ApiError> {
+) -> Result<Created, ApiError> {
     generate_name(&mut obj);
     let strategy = api::registry::strategy_for(rest.res);
     {
@@ -268,18 +301,18 @@ pub async fn create_object(
     }
     crate::managed::record_update(None, &mut obj, manager, &rest.res.api_version());
     if dry {
-        return Ok(obj);
+        return Ok(Created::DryRun(obj));
     }
     // strategies saw the served version; the store keeps the stored one
     let obj = rest.server.convert_value_in(rest.res, obj);
     if !service {
-        return rest.objects().create(obj).await;
+        return rest.objects().create(obj).await.map(Created::Stored);
     }
     let created = rest.objects().create(obj.clone()).await;
     if created.is_err() {
         super::service_alloc::release(rest.server, &obj).await;
     }
-    created
+    created.map(Created::Stored)
 }
 
 /// POST: create.
@@ -288,8 +321,7 @@ pub async fn create(rest: &Rest<'_>, body: Bytes) -> Result<Response<Body>, ApiE
     let Decoded { obj, warnings } = admit_shape(rest, raw, dups)?;
     let manager = field_manager(rest)?;
     let created = create_object(rest, obj, &manager).await?;
-    let r = reply(rest, StatusCode::CREATED, created, &warnings);
-    Ok(r)
+    Ok(created.reply(rest, &warnings))
 }
 
 /// Apply the update semantics to `new` replacing `old`: carry system metadata,

@@ -53,6 +53,9 @@ pub struct ApiserverBenchArgs {
     /// Keep the data dir here instead of a temp dir.
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// Run only the create-throughput benchmark (for quick experiments).
+    #[arg(long)]
+    pub only_create: bool,
 }
 
 struct Child2 {
@@ -103,6 +106,30 @@ fn spawn_server(data: &Path, port: u16) -> Result<Child2> {
         .spawn()
         .context("cannot start capstan server")?;
     Ok(Child2 { child })
+}
+
+/// CPU time (user + system) a process has used so far, in seconds.
+fn cpu_seconds(pid: u32) -> f64 {
+    // /proc/PID/stat: fields 14 and 15 (utime, stime) in clock ticks, after the
+    // parenthesised command name (which may contain spaces)
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0.0;
+    };
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks: u64 = fields
+        .get(11..13)
+        .map_or(0, |f| f.iter().filter_map(|t| t.parse::<u64>().ok()).sum());
+    static HZ: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    let hz = HZ.get_or_init(|| {
+        Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+            .unwrap_or(100.0)
+    });
+    ticks as f64 / hz
 }
 
 fn rss_kib(pid: u32) -> u64 {
@@ -277,6 +304,10 @@ pub async fn apiserver(args: ApiserverBenchArgs) -> Result<()> {
     let payload: String = (0..1024)
         .map(|_| (b'a' + rand::random_range(0..26u8)) as char)
         .collect();
+    let (server_cpu, client_cpu) = (
+        cpu_seconds(server.child.id()),
+        cpu_seconds(std::process::id()),
+    );
     let rate = create_many(
         &conns,
         args.concurrency,
@@ -285,12 +316,24 @@ pub async fn apiserver(args: ApiserverBenchArgs) -> Result<()> {
         move |i| configmap("bench-create", &format!("cm-{i}"), &payload),
     )
     .await?;
+    let (server_cpu, client_cpu) = (
+        cpu_seconds(server.child.id()) - server_cpu,
+        cpu_seconds(std::process::id()) - client_cpu,
+    );
     report.line(
         &format!(
             "create 1 KiB ConfigMaps, {} clients, HTTP/2",
             args.concurrency
         ),
         format!("{rate:.0} creates/s ({} objects)", args.creates),
+    );
+    report.line(
+        "  CPU per create: server / bench client",
+        format!(
+            "{:.0} us / {:.0} us",
+            server_cpu * 1e6 / args.creates as f64,
+            client_cpu * 1e6 / args.creates as f64
+        ),
     );
     let m = c0.call(Method::GET, "/metrics", None, "text/plain").await?;
     let text = String::from_utf8_lossy(&m.body);
@@ -306,6 +349,15 @@ pub async fn apiserver(args: ApiserverBenchArgs) -> Result<()> {
             metric_mean(&text, "etcd_request_duration_seconds", "operation=\"txn\"") * 1e3
         ),
     );
+
+    if args.only_create {
+        drop(server);
+        if args.data_dir.is_none() {
+            let _ = std::fs::remove_dir_all(&data);
+        }
+        report.print();
+        return Ok(());
+    }
 
     // 2. GET/PUT latency under background load
     let (get_lat, put_lat, achieved) = latency_under_load(&conns, &args).await?;

@@ -104,7 +104,11 @@ impl FieldSet {
         }
         let mut n = self;
         for pe in path {
-            n = n.children.entry(pe.clone()).or_default();
+            // no clone of the element when the node exists (the common case)
+            if !n.children.contains_key(pe) {
+                n.children.insert(pe.clone(), FieldSet::default());
+            }
+            n = n.children.get_mut(pe).expect("inserted above");
         }
         n.member = true;
     }
@@ -136,7 +140,12 @@ impl FieldSet {
     pub fn union(&mut self, other: &FieldSet) {
         self.member |= other.member;
         for (pe, c) in &other.children {
-            self.children.entry(pe.clone()).or_default().union(c);
+            match self.children.get_mut(pe) {
+                Some(mine) => mine.union(c),
+                None => {
+                    self.children.insert(pe.clone(), c.clone());
+                }
+            }
         }
     }
     /// Remove every member of `other`.

@@ -128,23 +128,27 @@ pub(crate) fn encode_managed_fields(entries: &[ManagedFieldsEntry]) -> Value {
 
 /// Remove the fields no manager owns: type and identity metadata.
 pub(crate) fn strip_set(set: &mut FieldSet) {
-    let f = |n: &str| PathElement::Field(n.to_string());
-    let mut strip = FieldSet::new();
-    strip.insert(&[f("apiVersion")]);
-    strip.insert(&[f("kind")]);
-    strip.insert(&[f("metadata")]);
-    for m in [
-        "name",
-        "namespace",
-        "creationTimestamp",
-        "selfLink",
-        "uid",
-        "clusterName",
-        "generation",
-        "managedFields",
-        "resourceVersion",
-    ] {
-        strip.insert(&[f("metadata"), f(m)]);
-    }
-    set.difference(&strip);
+    static STRIP: std::sync::OnceLock<FieldSet> = std::sync::OnceLock::new();
+    let strip = STRIP.get_or_init(|| {
+        let f = |n: &str| PathElement::Field(n.to_string());
+        let mut strip = FieldSet::new();
+        strip.insert(&[f("apiVersion")]);
+        strip.insert(&[f("kind")]);
+        strip.insert(&[f("metadata")]);
+        for m in [
+            "name",
+            "namespace",
+            "creationTimestamp",
+            "selfLink",
+            "uid",
+            "clusterName",
+            "generation",
+            "managedFields",
+            "resourceVersion",
+        ] {
+            strip.insert(&[f("metadata"), f(m)]);
+        }
+        strip
+    });
+    set.difference(strip);
 }

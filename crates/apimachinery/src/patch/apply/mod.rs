@@ -315,10 +315,12 @@ pub fn try_update_managed_fields(
     if !new.is_object() {
         return Ok(());
     }
+    // Taken out of `new` (not cloned with it): the comparison must not see it, and the
+    // result is put back below. On an error the caller drops managedFields anyway.
     let new_mf = new
-        .get("metadata")
-        .and_then(|m| m.get("managedFields"))
-        .cloned();
+        .get_mut("metadata")
+        .and_then(Value::as_object_mut)
+        .and_then(|m| m.shift_remove("managedFields"));
     let old_mf = old
         .and_then(|o| o.get("metadata"))
         .and_then(|m| m.get("managedFields"));
@@ -341,17 +343,21 @@ pub fn try_update_managed_fields(
     let old_obj = old
         .map(without_managed_fields)
         .unwrap_or_else(|| Value::Object(Map::new()));
-    let new_obj = without_managed_fields(new);
 
     let typer = Typer { schema };
     let ty = def.map_or(typed::Ty::Deduced, |d| typer.root(d));
-    let cmp = typer.compare(ty, Some(&old_obj), Some(&new_obj))?;
-    let mut taken = cmp.added.clone();
-    taken.union(&cmp.modified);
-    let mut lost = taken.clone();
-    lost.union(&cmp.removed);
-    for e in &mut managers {
-        e.set.difference(&lost);
+    let typed::Comparison {
+        added: mut taken,
+        modified,
+        removed,
+    } = typer.compare(ty, Some(&old_obj), Some(new))?;
+    taken.union(&modified);
+    if managers.iter().any(|e| !e.set.is_empty()) {
+        let mut lost = taken.clone();
+        lost.union(&removed);
+        for e in &mut managers {
+            e.set.difference(&lost);
+        }
     }
     strip_set(&mut taken);
     if !taken.is_empty() {
@@ -380,7 +386,6 @@ pub fn try_update_managed_fields(
         strip_set(&mut e.set);
     }
     managers.retain(|e| !e.set.is_empty());
-    *new = new_obj;
     set_managed_fields(new, &managers);
     Ok(())
 }
