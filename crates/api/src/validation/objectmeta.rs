@@ -19,15 +19,15 @@ pub const STANDARD_FINALIZERS: &[&str] = &["kubernetes", "orphan", "foregroundDe
 /// owner references and finalizers.
 pub fn validate_object_meta(obj: &Value, namespaced: bool, rule: NameRule) -> ErrorList {
     let p = FieldPath::root("metadata");
-    let meta = obj.get("metadata").cloned().unwrap_or(Value::Null);
+    let meta = obj.get("metadata").unwrap_or(&Value::Null);
     let mut errs = ErrorList::new();
-    let gen_name = str_at(&meta, &["generateName"]);
+    let gen_name = str_at(meta, &["generateName"]);
     if !gen_name.is_empty() {
         for msg in rule.check(gen_name, true) {
             errs.push(FieldError::invalid(&p.child("generateName"), gen_name, msg));
         }
     }
-    let name = str_at(&meta, &["name"]);
+    let name = str_at(meta, &["name"]);
     if name.is_empty() {
         errs.push(FieldError::required(
             &p.child("name"),
@@ -38,7 +38,7 @@ pub fn validate_object_meta(obj: &Value, namespaced: bool, rule: NameRule) -> Er
             errs.push(FieldError::invalid(&p.child("name"), name, msg));
         }
     }
-    let ns = str_at(&meta, &["namespace"]);
+    let ns = str_at(meta, &["namespace"]);
     if namespaced {
         if ns.is_empty() {
             errs.push(FieldError::required(&p.child("namespace"), ""));
@@ -55,19 +55,19 @@ pub fn validate_object_meta(obj: &Value, namespaced: bool, rule: NameRule) -> Er
     }
     errs.extend(nonnegative(meta.get("generation"), &p.child("generation")));
     errs.extend(validate_labels(
-        obj_at(&meta, &["labels"]),
+        obj_at(meta, &["labels"]),
         &p.child("labels"),
     ));
     errs.extend(validate_annotations(
-        obj_at(&meta, &["annotations"]),
+        obj_at(meta, &["annotations"]),
         &p.child("annotations"),
     ));
     errs.extend(validate_owner_references(
-        arr_at(&meta, &["ownerReferences"]),
+        arr_at(meta, &["ownerReferences"]),
         &p.child("ownerReferences"),
     ));
     errs.extend(validate_finalizers(
-        arr_at(&meta, &["finalizers"]),
+        arr_at(meta, &["finalizers"]),
         &p.child("finalizers"),
     ));
     errs
@@ -77,12 +77,12 @@ pub fn validate_object_meta(obj: &Value, namespaced: bool, rule: NameRule) -> Er
 /// not re-checked, the name cannot change) plus the immutable fields.
 pub fn validate_object_meta_update(new: &Value, old: &Value) -> ErrorList {
     let p = FieldPath::root("metadata");
-    let nm = new.get("metadata").cloned().unwrap_or(Value::Null);
-    let om = old.get("metadata").cloned().unwrap_or(Value::Null);
+    let nm = new.get("metadata").unwrap_or(&Value::Null);
+    let om = old.get("metadata").unwrap_or(&Value::Null);
     let mut errs = ErrorList::new();
     if om.get("deletionTimestamp").is_some_and(|v| !v.is_null()) {
-        let old_f: Vec<&Value> = arr_at(&om, &["finalizers"]).iter().collect();
-        let extra: Vec<String> = arr_at(&nm, &["finalizers"])
+        let old_f: Vec<&Value> = arr_at(om, &["finalizers"]).iter().collect();
+        let extra: Vec<String> = arr_at(nm, &["finalizers"])
             .iter()
             .filter(|f| !old_f.contains(f))
             .map(|f| format!("{:?}", f.as_str().unwrap_or_default()))
@@ -113,19 +113,19 @@ pub fn validate_object_meta_update(new: &Value, old: &Value) -> ErrorList {
     }
     errs.extend(nonnegative(nm.get("generation"), &p.child("generation")));
     errs.extend(validate_labels(
-        obj_at(&nm, &["labels"]),
+        obj_at(nm, &["labels"]),
         &p.child("labels"),
     ));
     errs.extend(validate_annotations(
-        obj_at(&nm, &["annotations"]),
+        obj_at(nm, &["annotations"]),
         &p.child("annotations"),
     ));
     errs.extend(validate_owner_references(
-        arr_at(&nm, &["ownerReferences"]),
+        arr_at(nm, &["ownerReferences"]),
         &p.child("ownerReferences"),
     ));
     errs.extend(validate_finalizers(
-        arr_at(&nm, &["finalizers"]),
+        arr_at(nm, &["finalizers"]),
         &p.child("finalizers"),
     ));
     errs

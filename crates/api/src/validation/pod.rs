@@ -25,8 +25,8 @@ pub fn validate_pod_template(t: &Value, p: &FieldPath) -> ErrorList {
         obj_at(t, &["metadata", "annotations"]),
         &mp.child("annotations"),
     ));
-    let spec = t.get("spec").cloned().unwrap_or(Value::Null);
-    errs.extend(validate_pod_spec(&spec, &p.child("spec")));
+    let spec = t.get("spec").unwrap_or(&Value::Null);
+    errs.extend(validate_pod_spec(spec, &p.child("spec")));
     errs
 }
 

@@ -345,7 +345,7 @@ pub fn prepare_update_as(
 ) -> Result<(), ApiError> {
     let strategy = api::registry::strategy_for(rest.res);
     // fields clients may not change
-    let md_old = old.get("metadata").cloned().unwrap_or(Value::Null);
+    let md_old = old.get("metadata").unwrap_or(&Value::Null);
     {
         let md = meta::metadata_mut(new);
         for f in [

@@ -76,17 +76,17 @@ impl Strategy for PodStrategy {
 
     fn validate(&self, obj: &Value) -> ErrorList {
         let mut errs = validate_object_meta(obj, true, NameRule::Dns1123Subdomain);
-        let spec = obj.get("spec").cloned().unwrap_or(Value::Null);
-        errs.extend(validate_pod_spec(&spec, &FieldPath::root("spec")));
+        let spec = obj.get("spec").unwrap_or(&Value::Null);
+        errs.extend(validate_pod_spec(spec, &FieldPath::root("spec")));
         errs
     }
 
     fn validate_update(&self, new: &Value, old: &Value) -> ErrorList {
         let mut errs = validate_object_meta_update(new, old);
-        let spec = new.get("spec").cloned().unwrap_or(Value::Null);
-        errs.extend(validate_pod_spec(&spec, &FieldPath::root("spec")));
+        let spec = new.get("spec").unwrap_or(&Value::Null);
+        errs.extend(validate_pod_spec(spec, &FieldPath::root("spec")));
         errs.extend(validate_pod_spec_update(
-            &spec,
+            spec,
             old.get("spec").unwrap_or(&Value::Null),
         ));
         errs
