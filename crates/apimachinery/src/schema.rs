@@ -122,6 +122,8 @@ pub struct Definition {
     pub required: Vec<String>,
     /// The kinds this definition is the top-level type of.
     pub gvks: Vec<Gvk>,
+    /// `x-kubernetes-map-type` (`atomic` or `granular`), if set.
+    pub map_type: Option<String>,
 }
 
 impl Definition {
@@ -315,6 +317,7 @@ fn parse_definition(name: &str, v: &Value) -> Definition {
         .unwrap_or_default();
     Definition {
         name: name.to_string(),
+        map_type: string_of(v, "x-kubernetes-map-type"),
         description: string_of(v, "description").unwrap_or_default(),
         ty: parse_type(v),
         properties,

@@ -112,10 +112,7 @@ pub fn validate_object_meta_update(new: &Value, old: &Value) -> ErrorList {
         errs.extend(immutable(nm.get(f), om.get(f), &p.child(f)));
     }
     errs.extend(nonnegative(nm.get("generation"), &p.child("generation")));
-    errs.extend(validate_labels(
-        obj_at(nm, &["labels"]),
-        &p.child("labels"),
-    ));
+    errs.extend(validate_labels(obj_at(nm, &["labels"]), &p.child("labels")));
     errs.extend(validate_annotations(
         obj_at(nm, &["annotations"]),
         &p.child("annotations"),

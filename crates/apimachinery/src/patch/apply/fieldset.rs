@@ -32,12 +32,17 @@ impl PathElement {
         Self::Key(Value::Object(m).to_string())
     }
     fn encode(&self) -> String {
-        match self {
-            Self::Field(n) => format!("f:{n}"),
-            Self::Key(k) => format!("k:{k}"),
-            Self::Value(v) => format!("v:{v}"),
-            Self::Index(i) => format!("i:{i}"),
-        }
+        // no formatting machinery: this runs for every field of every write
+        let (tag, body) = match self {
+            Self::Field(n) => ("f:", n.as_str()),
+            Self::Key(k) => ("k:", k.as_str()),
+            Self::Value(v) => ("v:", v.as_str()),
+            Self::Index(i) => return format!("i:{i}"),
+        };
+        let mut out = String::with_capacity(tag.len() + body.len());
+        out.push_str(tag);
+        out.push_str(body);
+        out
     }
     fn decode(s: &str) -> Result<Self, String> {
         let (tag, rest) = s

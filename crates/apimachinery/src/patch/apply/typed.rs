@@ -79,17 +79,8 @@ impl<'a> Typer<'a> {
     pub fn root(&self, def: &'a Definition) -> Ty<'a> {
         Ty::Struct {
             def,
-            atomic: self.raw_map_type_atomic(&def.name),
+            atomic: def.map_type.as_deref() == Some("atomic"),
         }
-    }
-
-    fn raw_map_type_atomic(&self, name: &str) -> bool {
-        self.schema
-            .raw_definitions()
-            .get(name)
-            .and_then(|d| d.get("x-kubernetes-map-type"))
-            .and_then(Value::as_str)
-            == Some("atomic")
     }
 
     fn ty(&self, t: &'a Type, prop: Option<&'a Property>) -> Ty<'a> {
@@ -98,7 +89,7 @@ impl<'a> Typer<'a> {
             Type::Ref(name) => match self.schema.definition(name) {
                 Some(d) if !d.properties.is_empty() => Ty::Struct {
                     def: d,
-                    atomic: prop_atomic || self.raw_map_type_atomic(name),
+                    atomic: prop_atomic || d.map_type.as_deref() == Some("atomic"),
                 },
                 Some(Definition {
                     ty: Type::Ref(_) | Type::Object | Type::Any,
@@ -382,7 +373,7 @@ impl<'a> Typer<'a> {
         rhs: Option<&Value>,
     ) -> Result<Comparison, PatchError> {
         let mut c = Comparison::default();
-        self.compare_into(ty, lhs, rhs, &[], false, &mut c)?;
+        self.compare_into(ty, lhs, rhs, &mut Vec::new(), false, &mut c)?;
         Ok(c)
     }
 
@@ -391,7 +382,7 @@ impl<'a> Typer<'a> {
         ty: Ty<'a>,
         lhs: Option<&Value>,
         rhs: Option<&Value>,
-        path: &[PathElement],
+        path: &mut Vec<PathElement>,
         mark_added: bool,
         c: &mut Comparison,
     ) -> Result<(), PatchError> {
@@ -424,11 +415,17 @@ impl<'a> Typer<'a> {
                 let ity = self.item_ty(elem);
                 for (pe, lv) in &l {
                     let rv = r.iter().find(|(p, _)| p == pe).map(|(_, v)| *v);
-                    self.compare_into(ity, Some(lv), rv, &child(path, pe.clone()), true, c)?;
+                    path.push(pe.clone());
+                    let res = self.compare_into(ity, Some(lv), rv, path, true, c);
+                    path.pop();
+                    res?;
                 }
                 for (pe, rv) in &r {
                     if !l.iter().any(|(p, _)| p == pe) {
-                        self.compare_into(ity, None, Some(rv), &child(path, pe.clone()), true, c)?;
+                        path.push(pe.clone());
+                        let res = self.compare_into(ity, None, Some(rv), path, true, c);
+                        path.pop();
+                        res?;
                     }
                 }
             }
@@ -446,14 +443,10 @@ impl<'a> Typer<'a> {
                     // required fields exist (empty) even in a new object: adding
                     // them does not make the struct itself a member.
                     let mark = !known || !(matches!(cty, Ty::Struct { .. }) || required(k));
-                    self.compare_into(
-                        cty,
-                        lm.get(k),
-                        rm.get(k),
-                        &child(path, PathElement::Field(k.clone())),
-                        mark,
-                        c,
-                    )?;
+                    path.push(PathElement::Field(k.clone()));
+                    let res = self.compare_into(cty, lm.get(k), rm.get(k), path, mark, c);
+                    path.pop();
+                    res?;
                 }
             }
         }
