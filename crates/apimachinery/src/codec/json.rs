@@ -2,6 +2,7 @@
 //! decoder (`sigs.k8s.io/json` `UnmarshalStrict`) reports them:
 //! `duplicate field "spec.replicas"`. The value keeps the last occurrence.
 
+use std::cell::RefCell;
 use std::fmt;
 
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -10,42 +11,66 @@ use serde_json::{Map, Value};
 /// Decode JSON, returning the value and the paths of fields set more than once
 /// (`metadata.name`, `spec.containers[0].name`; top-level fields bare).
 pub fn from_json_strict(bytes: &[u8]) -> Result<(Value, Vec<String>), serde_json::Error> {
-    let mut dups = Vec::new();
+    let dups = RefCell::new(Vec::new());
     let mut de = serde_json::Deserializer::from_slice(bytes);
+    let root = Link {
+        parent: None,
+        seg: Seg::Root,
+    };
     let v = Node {
-        path: String::new(),
-        dups: &mut dups,
+        at: &root,
+        dups: &dups,
     }
     .deserialize(&mut de)?;
     de.end()?;
-    Ok((v, dups))
+    Ok((v, dups.into_inner()))
+}
+
+/// Where a value sits: a chain of segments up to the root, rendered only for a duplicate.
+struct Link<'a> {
+    parent: Option<&'a Link<'a>>,
+    seg: Seg<'a>,
+}
+
+enum Seg<'a> {
+    Root,
+    Key(&'a str),
+    Index(usize),
+}
+
+impl Link<'_> {
+    fn path(&self) -> String {
+        let mut segs = Vec::new();
+        let mut at = Some(self);
+        while let Some(l) = at {
+            segs.push(&l.seg);
+            at = l.parent;
+        }
+        let mut out = String::new();
+        for seg in segs.into_iter().rev() {
+            match seg {
+                Seg::Root => {}
+                Seg::Key(k) if out.is_empty() => out.push_str(k),
+                Seg::Key(k) => {
+                    out.push('.');
+                    out.push_str(k);
+                }
+                Seg::Index(i) => out.push_str(&format!("[{i}]")),
+            }
+        }
+        out
+    }
 }
 
 struct Node<'a> {
-    path: String,
-    dups: &'a mut Vec<String>,
+    at: &'a Link<'a>,
+    dups: &'a RefCell<Vec<String>>,
 }
 
 impl<'de> DeserializeSeed<'de> for Node<'_> {
     type Value = Value;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
         d.deserialize_any(self)
-    }
-}
-
-impl Node<'_> {
-    fn child(&mut self, seg: &str, index: bool) -> Node<'_> {
-        let path = if index {
-            format!("{}[{seg}]", self.path)
-        } else if self.path.is_empty() {
-            seg.to_string()
-        } else {
-            format!("{}.{seg}", self.path)
-        };
-        Node {
-            path,
-            dups: self.dups,
-        }
     }
 }
 
@@ -82,24 +107,40 @@ impl<'de> Visitor<'de> for Node<'_> {
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
         d.deserialize_any(self)
     }
-    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<Value, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let mut out = Vec::new();
         loop {
-            let i = out.len().to_string();
-            match seq.next_element_seed(self.child(&i, true))? {
+            let link = Link {
+                parent: Some(self.at),
+                seg: Seg::Index(out.len()),
+            };
+            let node = Node {
+                at: &link,
+                dups: self.dups,
+            };
+            match seq.next_element_seed(node)? {
                 Some(v) => out.push(v),
                 None => return Ok(Value::Array(out)),
             }
         }
     }
-    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Value, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut out = Map::new();
         while let Some(k) = map.next_key::<String>()? {
-            let v = map.next_value_seed(self.child(&k, false))?;
+            let link = Link {
+                parent: Some(self.at),
+                seg: Seg::Key(&k),
+            };
+            let node = Node {
+                at: &link,
+                dups: self.dups,
+            };
+            let v = map.next_value_seed(node)?;
             if out.contains_key(&k) {
-                let p = self.child(&k, false).path;
-                if !self.dups.contains(&p) {
-                    self.dups.push(p);
+                let p = link.path();
+                let mut dups = self.dups.borrow_mut();
+                if !dups.contains(&p) {
+                    dups.push(p);
                 }
             }
             out.insert(k, v);
