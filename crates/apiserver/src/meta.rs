@@ -2,32 +2,36 @@
 
 use serde_json::{Map, Value};
 
+/// `metadata.<field>`: two map lookups, where `Value::pointer` would split and unescape
+/// its path on every call (these run several times per request).
+pub fn meta_field<'a>(obj: &'a Value, field: &str) -> Option<&'a Value> {
+    obj.get("metadata")?.get(field)
+}
+
 /// `metadata.name` (empty if unset).
 pub fn name(obj: &Value) -> &str {
-    obj.pointer("/metadata/name")
+    meta_field(obj, "name")
         .and_then(Value::as_str)
         .unwrap_or("")
 }
 
 /// `metadata.namespace` (empty if unset).
 pub fn namespace(obj: &Value) -> &str {
-    obj.pointer("/metadata/namespace")
+    meta_field(obj, "namespace")
         .and_then(Value::as_str)
         .unwrap_or("")
 }
 
 /// `metadata.resourceVersion` (empty if unset).
 pub fn resource_version(obj: &Value) -> &str {
-    obj.pointer("/metadata/resourceVersion")
+    meta_field(obj, "resourceVersion")
         .and_then(Value::as_str)
         .unwrap_or("")
 }
 
 /// `metadata.uid` (empty if unset).
 pub fn uid(obj: &Value) -> &str {
-    obj.pointer("/metadata/uid")
-        .and_then(Value::as_str)
-        .unwrap_or("")
+    meta_field(obj, "uid").and_then(Value::as_str).unwrap_or("")
 }
 
 /// The `metadata` map, created if missing (and replacing a non-object).
@@ -71,12 +75,12 @@ pub fn set_resource_version(obj: &mut Value, rv: i64) {
 
 /// The labels as a map (empty if none).
 pub fn labels(obj: &Value) -> Option<&Map<String, Value>> {
-    obj.pointer("/metadata/labels").and_then(Value::as_object)
+    meta_field(obj, "labels").and_then(Value::as_object)
 }
 
 /// `metadata.finalizers`.
 pub fn finalizers(obj: &Value) -> Vec<String> {
-    obj.pointer("/metadata/finalizers")
+    meta_field(obj, "finalizers")
         .and_then(Value::as_array)
         .map(|a| {
             a.iter()
@@ -89,8 +93,7 @@ pub fn finalizers(obj: &Value) -> Vec<String> {
 
 /// True if `metadata.deletionTimestamp` is set.
 pub fn is_terminating(obj: &Value) -> bool {
-    obj.pointer("/metadata/deletionTimestamp")
-        .is_some_and(|v| !v.is_null())
+    meta_field(obj, "deletionTimestamp").is_some_and(|v| !v.is_null())
 }
 
 /// Now, as upstream's RFC 3339 second-precision UTC timestamp.

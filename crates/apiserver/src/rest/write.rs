@@ -159,7 +159,8 @@ pub fn generate_name(obj: &mut Value) {
         return;
     }
     let Some(base) = obj
-        .pointer("/metadata/generateName")
+        .get("metadata")
+        .and_then(|m| m.get("generateName"))
         .and_then(Value::as_str)
         .map(str::to_string)
     else {
