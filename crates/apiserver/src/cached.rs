@@ -172,6 +172,19 @@ pub fn into_storage_layout(obj: Value) -> Value {
     let Value::Object(mut m) = obj else {
         return obj;
     };
+    const FIRST: [&str; 3] = ["apiVersion", "kind", "metadata"];
+    let leading = FIRST.iter().filter(|k| m.contains_key(**k)).count();
+    if m.keys()
+        .take(leading)
+        .map(String::as_str)
+        .eq(FIRST.into_iter().filter(|k| m.contains_key(*k)))
+    {
+        // already in order (what clients send): no rebuild
+        if let Some(md) = m.get_mut("metadata").and_then(Value::as_object_mut) {
+            md.shift_remove("resourceVersion");
+        }
+        return Value::Object(m);
+    }
     let mut out = serde_json::Map::with_capacity(m.len());
     for k in ["apiVersion", "kind", "metadata"] {
         if let Some(v) = m.shift_remove(k) {
@@ -228,11 +241,22 @@ mod tests {
 
     #[test]
     fn in_place_layout_matches() {
-        let v = json!({"data":{"a":"b"},"kind":"ConfigMap","metadata":{"resourceVersion":"3","name":"a"},"apiVersion":"v1"});
-        assert_eq!(
-            serde_json::to_vec(&into_storage_layout(v.clone())).unwrap(),
-            serde_json::to_vec(&storage_layout(&v)).unwrap()
-        );
+        for v in [
+            json!({"data":{"a":"b"},"kind":"ConfigMap","metadata":{"resourceVersion":"3","name":"a"},"apiVersion":"v1"}),
+            // already in order (the no-rebuild path), with and without some leading keys
+            json!({"apiVersion":"v1","kind":"ConfigMap","metadata":{"resourceVersion":"3","name":"a"},"data":{}}),
+            json!({"kind":"ConfigMap","metadata":{"name":"a","resourceVersion":"3"},"data":{}}),
+            json!({"apiVersion":"v1","metadata":{"name":"a"},"kind":"ConfigMap"}),
+            json!({"data":{},"metadata":{"resourceVersion":"1"}}),
+        ] {
+            let inplace = into_storage_layout(v.clone());
+            assert_eq!(
+                serde_json::to_vec(&inplace).unwrap(),
+                serde_json::to_vec(&storage_layout(&v)).unwrap(),
+                "{v}"
+            );
+            assert!(inplace["metadata"].get("resourceVersion").is_none());
+        }
     }
 
     #[test]
