@@ -51,11 +51,24 @@ impl Obj {
         rv: Revision,
         field_ptrs: &[&'static str],
     ) -> Option<Arc<Obj>> {
-        let mut ptrs: Vec<&str> = vec!["/metadata/name", "/metadata/namespace", "/metadata/labels"];
-        ptrs.extend_from_slice(field_ptrs);
-        // the path trees are small; building one per call costs far less than a full parse
-        let paths = crate::pluck::Paths::new(&ptrs);
-        let mut vals = crate::pluck::pluck(&json, &paths, ptrs.len())
+        // The path tree of each field-pointer set is built once per thread (there is one set
+        // per resource) and reused: this runs for every event the watch cache takes in.
+        thread_local! {
+            static PATHS: std::cell::RefCell<Vec<(Vec<&'static str>, std::rc::Rc<crate::pluck::Paths>)>> =
+                const { std::cell::RefCell::new(Vec::new()) };
+        }
+        let paths = PATHS.with_borrow_mut(|known| {
+            if let Some((_, p)) = known.iter().find(|(f, _)| f.as_slice() == field_ptrs) {
+                return p.clone();
+            }
+            let mut ptrs: Vec<&str> =
+                vec!["/metadata/name", "/metadata/namespace", "/metadata/labels"];
+            ptrs.extend_from_slice(field_ptrs);
+            let p = std::rc::Rc::new(crate::pluck::Paths::new(&ptrs));
+            known.push((field_ptrs.to_vec(), p.clone()));
+            p
+        });
+        let mut vals = crate::pluck::pluck(&json, &paths, 3 + field_ptrs.len())
             .ok()?
             .into_iter();
         let s = |v: Option<Value>| {
