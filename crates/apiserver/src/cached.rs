@@ -186,12 +186,12 @@ pub fn into_storage_layout(obj: Value) -> Value {
         return obj;
     };
     const FIRST: [&str; 3] = ["apiVersion", "kind", "metadata"];
-    let leading = FIRST.iter().filter(|k| m.contains_key(**k)).count();
-    if m.keys()
-        .take(leading)
-        .map(String::as_str)
-        .eq(FIRST.into_iter().filter(|k| m.contains_key(*k)))
-    {
+    let in_order = FIRST
+        .iter()
+        .filter(|k| m.contains_key(**k))
+        .zip(m.keys())
+        .all(|(want, have)| *want == have);
+    if in_order {
         // already in order (what clients send): no rebuild
         if let Some(md) = m.get_mut("metadata").and_then(Value::as_object_mut) {
             md.shift_remove("resourceVersion");

@@ -117,29 +117,26 @@ pub fn delete_options(rest: &Rest<'_>, body: &[u8]) -> Result<DeleteOptions, Api
 fn decide(rest: &Rest<'_>, opts: &DeleteOptions, cur: &Value) -> Result<Change, ApiError> {
     let gr = rest.res.group_resource();
     let name = meta::name(cur);
-    if let Some(uid) = &opts.uid
-        && uid != meta::uid(cur)
-    {
-        return Err(ApiError::conflict(
-            &gr,
-            name,
-            format!(
-                "Precondition failed: UID in precondition: {uid}, UID in object meta: {}",
-                meta::uid(cur)
-            ),
-        ));
-    }
-    if let Some(rv) = &opts.resource_version
-        && rv != meta::resource_version(cur)
-    {
-        return Err(ApiError::conflict(
-            &gr,
-            name,
-            format!(
-                "Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {}",
-                meta::resource_version(cur)
-            ),
-        ));
+    // upstream's "Precondition failed" Conflict for a uid or resourceVersion that differs
+    for (what, want, have) in [
+        ("UID", &opts.uid, meta::uid(cur)),
+        (
+            "ResourceVersion",
+            &opts.resource_version,
+            meta::resource_version(cur),
+        ),
+    ] {
+        if let Some(want) = want
+            && want != have
+        {
+            return Err(ApiError::conflict(
+                &gr,
+                name,
+                format!(
+                    "Precondition failed: {what} in precondition: {want}, {what} in object meta: {have}"
+                ),
+            ));
+        }
     }
     let mut finalizers = meta::finalizers(cur);
     let orphan =

@@ -242,11 +242,10 @@ impl Created {
             && rest.output == negotiation::Output::Json
             && !crate::conversion::needs(rest.res)
         {
-            let mut r = response::json_bytes(StatusCode::CREATED, json.clone());
-            for w in warnings {
-                response::add_warning(&mut r, w);
-            }
-            return r;
+            return with_warnings(
+                response::json_bytes(StatusCode::CREATED, json.clone()),
+                warnings,
+            );
         }
         reply(rest, StatusCode::CREATED, self.into_value(), warnings)
     }
@@ -525,7 +524,10 @@ pub fn check_name(obj: &Value, name: &str) -> Result<(), ApiError> {
 /// The reply of a write: the object converted to the served version, with `Warning` headers.
 pub fn reply(rest: &Rest<'_>, code: StatusCode, obj: Value, warnings: &[String]) -> Response<Body> {
     let out = rest.server.convert_value_out(rest.res, obj);
-    let mut r = response::object(code, &out, rest.output);
+    with_warnings(response::object(code, &out, rest.output), warnings)
+}
+
+fn with_warnings(mut r: Response<Body>, warnings: &[String]) -> Response<Body> {
     for w in warnings {
         response::add_warning(&mut r, w);
     }

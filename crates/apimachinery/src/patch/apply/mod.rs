@@ -302,7 +302,7 @@ fn gvk_of(v: &Value) -> Option<crate::schema::Gvk> {
 }
 
 /// [`update_managed_fields`] with an explicit type (`None`: typed by shape),
-/// returning its errors.
+/// returning its errors. After an error `new` has no `managedFields`.
 pub fn try_update_managed_fields(
     old: Option<&Value>,
     new: &mut Value,
@@ -316,7 +316,7 @@ pub fn try_update_managed_fields(
         return Ok(());
     }
     // Taken out of `new` (not cloned with it): the comparison must not see it, and the
-    // result is put back below. On an error the caller drops managedFields anyway.
+    // result is put back below.
     let new_mf = new
         .get_mut("metadata")
         .and_then(Value::as_object_mut)
