@@ -126,3 +126,47 @@ async fn dry_run_and_generate_name_and_missing_namespace() {
         (404, Some("namespaces \"nope\" not found"))
     );
 }
+
+#[tokio::test]
+async fn delete_preconditions_refuse_a_different_uid_or_resource_version() {
+    let api = Api::new().await;
+    let c = api.call(Method::POST, CMS, Some(cm("p", json!({})))).await;
+    assert_eq!(c.code, 201, "{}", c.body);
+    let uid = c.body["metadata"]["uid"].as_str().unwrap().to_string();
+    let path = format!("{CMS}/p");
+    let opts = |pre: serde_json::Value| {
+        Some(json!({"apiVersion": "v1", "kind": "DeleteOptions", "preconditions": pre}))
+    };
+    let wrong_uid = api
+        .call(Method::DELETE, &path, opts(json!({"uid": "other"})))
+        .await;
+    assert_eq!(wrong_uid.code, 409, "{}", wrong_uid.body);
+    assert_eq!(
+        wrong_uid.body["message"],
+        format!(
+            "Operation cannot be fulfilled on configmaps \"p\": Precondition failed: UID in precondition: other, UID in object meta: {uid}"
+        )
+    );
+    let wrong_rv = api
+        .call(Method::DELETE, &path, opts(json!({"resourceVersion": "1"})))
+        .await;
+    assert_eq!(wrong_rv.code, 409, "{}", wrong_rv.body);
+    assert_eq!(
+        wrong_rv.body["message"],
+        format!(
+            "Operation cannot be fulfilled on configmaps \"p\": Precondition failed: ResourceVersion in precondition: 1, ResourceVersion in object meta: {}",
+            rv(&c.body)
+        )
+    );
+    // still there; matching preconditions delete it
+    assert_eq!(api.call(Method::GET, &path, None).await.code, 200);
+    let ok = api
+        .call(
+            Method::DELETE,
+            &path,
+            opts(json!({"uid": uid, "resourceVersion": rv(&c.body)})),
+        )
+        .await;
+    assert_eq!(ok.code, 200, "{}", ok.body);
+    assert_eq!(api.call(Method::GET, &path, None).await.code, 404);
+}
