@@ -1,15 +1,18 @@
 //! [`EmbeddedStore`]: the default, durable [`Store`] backend on a redb file and its
 //! write-ahead log.
 //!
-//! Writes go through one writer thread doing group commit (`writer.rs`); every acknowledged
-//! write has been fsynced. Reads are redb read transactions on the caller's blocking pool
+//! Writes go through one writer thread doing group commit (`writer.rs`) and a second thread
+//! that makes each batch durable, then publishes and answers it (`durable.rs`); the fsync of
+//! one batch overlaps the apply of the next, and every acknowledged write has been fsynced.
+//! Reads are redb read transactions on the caller's blocking pool
 //! (`reader.rs`). History lives in its own table and is compacted automatically
 //! (`compaction.rs`), so the file stays bounded under churn.
 //!
 //! Durability comes from a write-ahead log next to the file (`<file>.wal`, `wal.rs`), as in
 //! etcd: a durable redb commit is copy-on-write and rewrites and fsyncs a few dozen scattered
-//! B-tree pages, while a WAL record is one small sequential write. Each batch is appended to
-//! the WAL and `fdatasync`ed, then committed to redb without fsync (`Durability::None`); a
+//! B-tree pages, while a WAL record is one small sequential write. Each batch is written to
+//! the WAL and committed to redb without fsync (`Durability::None`), then the WAL is
+//! `fdatasync`ed (reads wait for that, so none sees a write a crash could lose); a
 //! checkpoint (`checkpoint.rs`) commits redb durably about once a second and rewinds the WAL.
 //! Opening redoes whatever the WAL holds beyond redb's durable state and checkpoints
 //! (`recovery.rs`), so `kill -9` at any moment loses no acknowledged write.
@@ -20,6 +23,7 @@
 
 mod checkpoint;
 mod compaction;
+mod durable;
 mod reader;
 mod recovery;
 mod tables;
@@ -45,12 +49,13 @@ use crate::store::{
 use crate::txn;
 use crate::watch::{WatchHub, start_watch};
 use checkpoint::CheckpointPolicy;
+use durable::{Revisions, Syncer};
 use reader::Reader;
 use tables::{
     FORMAT_VERSION, FORMAT_VERSION_NO_WAL, HISTORY, KV, META, META_COMPACTED, META_FORMAT,
     META_REVISION,
 };
-use writer::{Command, Revisions, Writer};
+use writer::{Command, Writer};
 
 /// Tuning of an [`EmbeddedStore`]. `Default` is what production uses.
 #[derive(Clone, Debug)]
@@ -109,6 +114,7 @@ pub struct EmbeddedStore {
     revisions: Arc<Revisions>,
     hub: Arc<WatchHub>,
     writer: Option<JoinHandle<()>>,
+    syncer: Option<JoinHandle<()>>,
     /// Keeps a temporary directory alive as long as the store (see `open_temporary`).
     _guard: Option<Box<dyn std::any::Any + Send + Sync>>,
 }
@@ -141,18 +147,31 @@ impl EmbeddedStore {
         } else {
             None
         };
-        let reader = Arc::new(Reader { db: db.clone() });
-        let (current, compacted) = reader.revisions()?;
-        let revisions = Arc::new(Revisions::default());
-        revisions.current.store(current, Ordering::SeqCst);
-        revisions.compacted.store(compacted, Ordering::SeqCst);
+        let (current, compacted) = reader::revisions_of(&db.begin_read()?)?;
+        let revisions = Arc::new(Revisions::new(current, compacted));
+        let reader = Arc::new(Reader {
+            db: db.clone(),
+            revisions: revisions.clone(),
+        });
         let hub = Arc::new(WatchHub::new(current, opts.watch_buffer));
+        let (durable_tx, durable_rx) = mpsc::sync_channel(DURABLE_QUEUE);
+        let syncer = Syncer {
+            rx: durable_rx,
+            wal: match &wal {
+                Some(wal) => Some(wal.sync_handle().map_err(StoreError::backend)?),
+                None => None,
+            },
+            revisions: revisions.clone(),
+            hub: hub.clone(),
+        };
         let (tx, rx) = mpsc::channel();
         let writer = Writer {
             db,
             rx,
+            durable: durable_tx,
             revisions: revisions.clone(),
-            hub: hub.clone(),
+            current,
+            compacted,
             sync: opts.sync_writes,
             max_batch: opts.max_batch.max(1),
             purge_chunk: opts.purge_chunk,
@@ -164,8 +183,11 @@ impl EmbeddedStore {
             ),
             wal,
             checkpoints,
-            failed: None,
         };
+        let syncer = std::thread::Builder::new()
+            .name("storage-sync".into())
+            .spawn(move || syncer.run())
+            .map_err(StoreError::backend)?;
         let handle = std::thread::Builder::new()
             .name("storage-writer".into())
             .spawn(move || writer.run())
@@ -177,6 +199,7 @@ impl EmbeddedStore {
             revisions,
             hub,
             writer: Some(handle),
+            syncer: Some(syncer),
             _guard: None,
         })
     }
@@ -195,6 +218,9 @@ impl EmbeddedStore {
         tx.send(cmd).map_err(|_| StoreError::Closed)
     }
 }
+
+/// Batches committed but not yet durable before the writer waits for the durability stage.
+const DURABLE_QUEUE: usize = 64;
 
 /// The WAL of the store at `path`: `<path>.wal`.
 fn wal_path(path: &Path) -> PathBuf {
@@ -244,10 +270,13 @@ fn init_tables(db: &Database) -> Result<(), StoreError> {
 impl Drop for EmbeddedStore {
     fn drop(&mut self) {
         drop(self.tx.take());
-        if let Some(handle) = self.writer.take()
-            && handle.join().is_err()
-        {
-            tracing::error!("storage writer thread panicked");
+        // The writer ends first; its end lets the durability stage finish.
+        for (handle, name) in [(self.writer.take(), "writer"), (self.syncer.take(), "sync")] {
+            if let Some(handle) = handle
+                && handle.join().is_err()
+            {
+                tracing::error!("storage {name} thread panicked");
+            }
         }
     }
 }

@@ -1,13 +1,15 @@
 //! Reads of the embedded backend: ranges (latest or at a past revision) and history for
 //! watch replay. Each read is one redb read transaction, a consistent snapshot of the data
-//! and of the revisions in `meta`; reads never go through the writer thread.
-//! Blocking: callers run these on `spawn_blocking`.
+//! and of the revisions in `meta`; reads never go through the writer thread, but wait (at
+//! most one fsync) until their snapshot is durable. Blocking: callers run these on
+//! `spawn_blocking`.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use redb::{Database, ReadTransaction, ReadableDatabase};
 
+use super::durable::Revisions;
 use super::tables::{self, HISTORY, KV, META, META_COMPACTED, META_REVISION};
 use crate::error::StoreError;
 use crate::keyrange::KeyRange;
@@ -17,10 +19,11 @@ use crate::watch::{HistoryChunk, HistorySource};
 
 pub(crate) struct Reader {
     pub db: Arc<Database>,
+    pub revisions: Arc<Revisions>,
 }
 
 /// `(current, compacted)` revisions as of `rtxn`.
-fn revisions(rtxn: &ReadTransaction) -> Result<(Revision, Revision), StoreError> {
+pub(crate) fn revisions_of(rtxn: &ReadTransaction) -> Result<(Revision, Revision), StoreError> {
     let meta = rtxn.open_table(META)?;
     let current = meta.get(META_REVISION)?.map_or(1, |v| v.value());
     let compacted = meta.get(META_COMPACTED)?.map_or(0, |v| v.value());
@@ -28,9 +31,17 @@ fn revisions(rtxn: &ReadTransaction) -> Result<(Revision, Revision), StoreError>
 }
 
 impl Reader {
-    pub(crate) fn range(&self, req: &RangeRequest) -> Result<RangeResponse, StoreError> {
+    /// A snapshot and its `(current, compacted)` revisions, once they are durable: redb holds
+    /// each batch a little before its fsync (see `durable.rs`).
+    fn snapshot(&self) -> Result<(ReadTransaction, Revision, Revision), StoreError> {
         let rtxn = self.db.begin_read()?;
-        let (current, compacted) = revisions(&rtxn)?;
+        let (current, compacted) = revisions_of(&rtxn)?;
+        self.revisions.wait_durable(current)?;
+        Ok((rtxn, current, compacted))
+    }
+
+    pub(crate) fn range(&self, req: &RangeRequest) -> Result<RangeResponse, StoreError> {
+        let (rtxn, current, compacted) = self.snapshot()?;
         let revision = txn::check_revision(req.revision, current, compacted)?;
         let range = KeyRange::new(&req.key, req.range_end.as_deref());
         let mut collector = RangeCollector::new(req);
@@ -70,10 +81,6 @@ impl Reader {
         }
         Ok(collector.finish(revision))
     }
-
-    pub(crate) fn revisions(&self) -> Result<(Revision, Revision), StoreError> {
-        revisions(&self.db.begin_read()?)
-    }
 }
 
 impl HistorySource for Reader {
@@ -83,8 +90,7 @@ impl HistorySource for Reader {
         range: &KeyRange,
         max_revisions: usize,
     ) -> Result<HistoryChunk, StoreError> {
-        let rtxn = self.db.begin_read()?;
-        let (current, compacted) = revisions(&rtxn)?;
+        let (rtxn, current, compacted) = self.snapshot()?;
         if from < compacted {
             return Err(StoreError::Compacted {
                 requested: from,

@@ -154,16 +154,19 @@ impl Wal {
         self.epoch
     }
 
-    /// Appends `record` as one frame and waits until it is on disk (`sync`), or only writes it
-    /// (`!sync`: tests only).
-    pub(crate) fn append(&mut self, record: &WalRecord, sync: bool) -> io::Result<()> {
+    /// Writes `record` as one frame after the previous one. It is durable only once the file
+    /// is `fdatasync`ed through a [`Wal::sync_handle`], which covers every frame written before.
+    pub(crate) fn append(&mut self, record: &WalRecord) -> io::Result<()> {
         record.encode(self.epoch, &mut self.buf);
         self.file.write_all_at(&self.buf, self.pos)?;
-        if sync {
-            self.file.sync_data()?;
-        }
         self.pos += self.buf.len() as u64;
         Ok(())
+    }
+
+    /// A second handle on the log file, for the thread that `fdatasync`s it while the writer
+    /// goes on appending.
+    pub(crate) fn sync_handle(&self) -> io::Result<File> {
+        self.file.try_clone()
     }
 
     /// Starts `epoch` at the beginning of the file. Only once every frame written so far is
@@ -298,7 +301,7 @@ mod tests {
         assert!(records.is_empty());
         let written: Vec<_> = (0..5).map(|i| record(10 * i, i as usize)).collect();
         for r in &written {
-            wal.append(r, true).unwrap();
+            wal.append(r).unwrap();
         }
         assert_eq!(Wal::open(&path, 7).unwrap().1, written);
         // Another epoch's frames are not this epoch's log.
@@ -320,12 +323,12 @@ mod tests {
         let (mut wal, _) = Wal::open(&path, 1).unwrap();
         wal.rewind(1, u64::MAX).unwrap();
         for i in 0..4 {
-            wal.append(&record(i * 10, 3), true).unwrap();
+            wal.append(&record(i * 10, 3)).unwrap();
         }
         let size = std::fs::metadata(&path).unwrap().len();
         wal.rewind(2, u64::MAX).unwrap();
         let newer = record(100, 1);
-        wal.append(&newer, true).unwrap();
+        wal.append(&newer).unwrap();
         assert_eq!(std::fs::metadata(&path).unwrap().len(), size);
         // The epoch-1 frames behind the new one end the epoch-2 log.
         assert_eq!(Wal::open(&path, 2).unwrap().1, vec![newer]);

@@ -1,30 +1,31 @@
-//! The single writer thread of the embedded backend: group commit.
+//! The single writer thread of the embedded backend: group commit, first stage.
 //!
 //! Every write (transactions, compactions) is sent here over a channel. The thread takes
 //! everything pending (up to `max_batch`), applies it inside ONE redb write transaction —
 //! each store transaction gets its own revision and sees the earlier ones of the batch — and
-//! makes the batch durable once for all its callers:
+//! commits it, then hands the batch to the durability stage (`durable.rs`), which makes it
+//! durable once for all its callers, publishes it and answers them, while this thread goes
+//! on with the next batch:
 //!
-//! - with the WAL (default): the batch's effects go into one WAL record, appended and
-//!   `fdatasync`ed (one small sequential write), then the redb transaction is committed with
-//!   `Durability::None` (no fsync; readers see it at once). redb is made durable by periodic
-//!   checkpoints (`checkpoint.rs`), after which the WAL is rewound. Writing the record before
-//!   the redb commit means readers never see a write that a crash could lose.
+//! - with the WAL (default): the batch's effects go into one WAL record, written (one small
+//!   sequential write), then the redb transaction is committed with `Durability::None` (no
+//!   fsync); the durability stage `fdatasync`s the WAL. redb is made durable by periodic
+//!   checkpoints (`checkpoint.rs`), after which the WAL is rewound. Readers wait until their
+//!   snapshot is durable, so they never see a write that a crash could lose.
 //! - without it: the redb commit itself is durable (`Durability::Immediate`), which rewrites
 //!   and fsyncs every B-tree page the batch touched.
 //!
-//! Only then are the new revisions published to watchers and the callers answered. If the
-//! WAL append, or the redb commit after it, fails, redb and the WAL may disagree: the writer
-//! refuses every later write, and reopening the store recovers from the WAL (the failed batch
-//! is then either fully there or absent, as with any failed commit).
+//! If the WAL write, or the redb commit after it, fails, redb and the WAL may disagree: the
+//! store is failed (see [`Revisions::fail`]), every later write is refused, and reopening the
+//! store recovers from the WAL (the failed batch is then either fully there or absent, as
+//! with any failed commit).
 //!
 //! It also applies automatic compaction and purges compacted history in bounded chunks so
 //! that no single commit stalls writers for long. It must not do anything slow besides the
 //! commit and the checkpoint: readers never come here.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TryRecvError};
 use std::time::Instant;
 
 use redb::{Database, Durability, ReadableTable, Table};
@@ -32,12 +33,12 @@ use tokio::sync::oneshot;
 
 use super::checkpoint::{self, CheckpointPolicy};
 use super::compaction::AutoCompactor;
+use super::durable::{Outcome, Pending, Reply, Revisions};
 use super::tables::{self, HISTORY, KV, META, META_COMPACTED, META_REVISION};
 use super::wal::{Wal, WalRecord};
 use crate::error::StoreError;
 use crate::store::{KeyValue, Revision, TxnRequest, TxnResponse, WatchEvent};
 use crate::txn::{self, KvState};
-use crate::watch::WatchHub;
 
 /// A request to the writer thread.
 pub(crate) enum Command {
@@ -51,18 +52,17 @@ pub(crate) enum Command {
     },
 }
 
-/// Revisions as of the last commit, readable without touching the database.
-#[derive(Default)]
-pub(crate) struct Revisions {
-    pub current: AtomicI64,
-    pub compacted: AtomicI64,
-}
-
 pub(crate) struct Writer {
     pub db: Arc<Database>,
     pub rx: Receiver<Command>,
+    /// The durability stage.
+    pub durable: SyncSender<Pending>,
+    /// The durable revisions, and whether the store failed.
     pub revisions: Arc<Revisions>,
-    pub hub: Arc<WatchHub>,
+    /// The current and compacted revisions as of the last redb commit (ahead of `revisions`
+    /// by the batches not yet durable).
+    pub current: Revision,
+    pub compacted: Revision,
     pub sync: bool,
     pub max_batch: usize,
     pub purge_chunk: usize,
@@ -71,25 +71,20 @@ pub(crate) struct Writer {
     /// a non-durable one).
     pub wal: Option<Wal>,
     pub checkpoints: CheckpointPolicy,
-    /// Set when the WAL and redb may disagree; every later batch fails with it.
-    pub failed: Option<StoreError>,
-}
-
-enum Outcome {
-    Txn(Result<TxnResponse, StoreError>),
-    Compact(Result<(), StoreError>),
 }
 
 struct Committed {
     current: Revision,
     compacted: Revision,
     purge_pending: bool,
+    logged: bool,
     outcomes: Vec<Outcome>,
     published: Vec<(Revision, Vec<WatchEvent>)>,
 }
 
 impl Writer {
-    /// Runs until every sender is dropped, then closes all watches.
+    /// Runs until every sender is dropped. Dropping the writer then lets the durability stage
+    /// finish and close every watch.
     pub(crate) fn run(mut self) {
         // History below the compacted revision may be left over from before a restart.
         let mut purge_pending = true;
@@ -129,7 +124,7 @@ impl Writer {
         }
         if self.wal.is_some() {
             // A clean shutdown leaves nothing to redo.
-            if self.failed.is_none() {
+            if self.revisions.failed().is_none() {
                 self.checkpoint();
             }
         } else if !self.sync {
@@ -138,7 +133,6 @@ impl Writer {
                 tracing::error!(error = %err, "final flush failed");
             }
         }
-        self.hub.close();
     }
 
     fn checkpoint_deadline(&self) -> Option<Instant> {
@@ -147,13 +141,15 @@ impl Writer {
 
     fn checkpoint_if_due(&mut self) {
         if let Some(wal) = &self.wal
-            && self.failed.is_none()
+            && self.revisions.failed().is_none()
             && self.checkpoints.due(Instant::now(), wal.len())
         {
             self.checkpoint();
         }
     }
 
+    /// Makes redb durable on its own. It holds every committed batch, so this also makes the
+    /// batches the durability stage has not fsynced yet durable; its later fsync is harmless.
     fn checkpoint(&mut self) {
         let Some(wal) = &mut self.wal else { return };
         let started = Instant::now();
@@ -178,16 +174,13 @@ impl Writer {
         Ok(())
     }
 
-    /// Applies and commits one batch; returns whether compacted history remains to purge.
+    /// Applies and commits one batch and hands it to the durability stage; returns whether
+    /// compacted history remains to purge.
     fn process(&mut self, batch: Vec<Command>, purge_pending: bool) -> bool {
-        let current = self.revisions.current.load(Ordering::SeqCst);
-        let compacted = self.revisions.compacted.load(Ordering::SeqCst);
-        let auto_target = self.auto.target(Instant::now(), current, compacted);
+        let auto_target = self
+            .auto
+            .target(Instant::now(), self.current, self.compacted);
         if batch.is_empty() && auto_target.is_none() && !purge_pending {
-            return false;
-        }
-        if let Some(err) = &self.failed {
-            fail_all(batch, err);
             return false;
         }
         let (requests, replies): (Vec<_>, Vec<_>) = batch
@@ -199,34 +192,31 @@ impl Writer {
                 }
             })
             .unzip();
-        match self.commit(&requests, current, compacted, auto_target) {
+        if let Some(err) = self.revisions.failed() {
+            replies.into_iter().for_each(|reply| reply.fail(err));
+            return false;
+        }
+        match self.commit(&requests, auto_target) {
             Ok(done) => {
-                self.revisions.current.store(done.current, Ordering::SeqCst);
-                self.revisions
-                    .compacted
-                    .store(done.compacted, Ordering::SeqCst);
-                if done.compacted > compacted {
+                if done.compacted > self.compacted {
                     tracing::debug!(revision = done.compacted, "compacted");
                 }
-                // Watchers first, so a caller that got its answer can watch from after it.
-                self.hub.publish(&done.published);
-                for (reply, outcome) in replies.into_iter().zip(done.outcomes) {
-                    match (reply, outcome) {
-                        (Reply::Txn(tx), Outcome::Txn(res)) => drop(tx.send(res)),
-                        (Reply::Compact(tx), Outcome::Compact(res)) => drop(tx.send(res)),
-                        _ => unreachable!("outcomes follow requests"),
-                    }
-                }
+                self.current = done.current;
+                self.compacted = done.compacted;
+                // Fails only if the durability stage is gone (it panicked): the callers then
+                // see their reply channel closed.
+                let _ = self.durable.send(Pending {
+                    current: done.current,
+                    compacted: done.compacted,
+                    logged: done.logged,
+                    published: done.published,
+                    replies: replies.into_iter().zip(done.outcomes).collect(),
+                });
                 done.purge_pending
             }
             Err(err) => {
                 tracing::error!(error = %err, "write batch failed; nothing of it was committed");
-                for reply in replies {
-                    match reply {
-                        Reply::Txn(tx) => drop(tx.send(Err(err.clone()))),
-                        Reply::Compact(tx) => drop(tx.send(Err(err.clone()))),
-                    }
-                }
+                replies.into_iter().for_each(|reply| reply.fail(&err));
                 purge_pending
             }
         }
@@ -235,15 +225,13 @@ impl Writer {
     fn commit(
         &mut self,
         requests: &[Request],
-        mut current: Revision,
-        mut compacted: Revision,
         auto_target: Option<Revision>,
     ) -> Result<Committed, StoreError> {
+        let (mut current, mut compacted) = (self.current, self.compacted);
         let mut record = WalRecord {
             start: current,
             ..Default::default()
         };
-        let start_compacted = compacted;
         let mut wtxn = self.db.begin_write()?;
         wtxn.set_durability(if self.sync && self.wal.is_none() {
             Durability::Immediate
@@ -270,7 +258,7 @@ impl Writer {
                                 record.revisions.push((current, data));
                             }
                         }
-                        outcomes.push(Outcome::Txn(Ok(applied.response)));
+                        outcomes.push(Outcome::Txn(applied.response));
                     }
                     Request::Compact(revision) => {
                         let res = check_compaction(*revision, current, compacted);
@@ -296,22 +284,25 @@ impl Writer {
         record.end = current;
         record.compacted = compacted;
         let changed =
-            !record.revisions.is_empty() || record.purged.is_some() || compacted != start_compacted;
+            !record.revisions.is_empty() || record.purged.is_some() || compacted != self.compacted;
+        let mut logged = false;
         match &mut self.wal {
             Some(wal) if changed => {
-                // Durable first, visible second; a failure from here on is fatal (see above).
+                // Logged first, visible (to readers waiting for durability) second; a failure
+                // from here on is fatal (see above).
                 let res = wal
-                    .append(&record, self.sync)
+                    .append(&record)
                     .map_err(StoreError::backend)
                     .and_then(|()| Ok(wtxn.commit()?));
                 if let Err(err) = res {
                     let fatal = StoreError::backend(std::io::Error::other(format!(
                         "write-ahead log and store may disagree; reopen the store to recover: {err}"
                     )));
-                    self.failed = Some(fatal.clone());
+                    self.revisions.fail(fatal.clone());
                     return Err(fatal);
                 }
                 self.checkpoints.appended(Instant::now());
+                logged = true;
             }
             _ => wtxn.commit()?,
         }
@@ -319,6 +310,7 @@ impl Writer {
             current,
             compacted,
             purge_pending,
+            logged,
             outcomes,
             published,
         })
@@ -328,11 +320,6 @@ impl Writer {
 enum Request {
     Txn(TxnRequest),
     Compact(Revision),
-}
-
-enum Reply {
-    Txn(oneshot::Sender<Result<TxnResponse, StoreError>>),
-    Compact(oneshot::Sender<Result<(), StoreError>>),
 }
 
 fn check_compaction(
@@ -378,15 +365,6 @@ fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
-    }
-}
-
-fn fail_all(batch: Vec<Command>, err: &StoreError) {
-    for cmd in batch {
-        match cmd {
-            Command::Txn { reply, .. } => drop(reply.send(Err(err.clone()))),
-            Command::Compact { reply, .. } => drop(reply.send(Err(err.clone()))),
-        }
     }
 }
 
