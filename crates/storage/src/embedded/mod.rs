@@ -38,7 +38,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use redb::{Database, ReadableDatabase};
+use redb::{Database, ReadableDatabase, ReadableTable};
 use tokio::sync::oneshot;
 
 use crate::error::StoreError;
@@ -52,8 +52,8 @@ use checkpoint::CheckpointPolicy;
 use durable::{Revisions, Syncer};
 use reader::Reader;
 use tables::{
-    FORMAT_VERSION, FORMAT_VERSION_NO_WAL, HISTORY, KV, META, META_COMPACTED, META_FORMAT,
-    META_REVISION,
+    FORMAT_VERSION, FORMAT_VERSION_NO_WAL, FORMAT_VERSION_PER_REVISION, HISTORY, KV, META,
+    META_COMPACTED, META_FORMAT, META_REVISION,
 };
 use writer::{Command, Writer};
 
@@ -229,8 +229,10 @@ fn wal_path(path: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// Creates the tables on a new file; checks the format of an existing one and upgrades a
-/// version-1 file (which has no WAL, so nothing else changes).
+/// Creates the tables on a new file; checks the format of an existing one and upgrades an
+/// older one in one atomic commit: versions 1 (no WAL) and 2 keep one history record per
+/// revision, which become one-revision batch records (version 3). The WAL's format did not
+/// change, so a WAL left by version 2 is redone afterwards as usual.
 fn init_tables(db: &Database) -> Result<(), StoreError> {
     let format = {
         let rtxn = db.begin_read()?;
@@ -241,8 +243,27 @@ fn init_tables(db: &Database) -> Result<(), StoreError> {
     };
     match format {
         Some(FORMAT_VERSION) => return Ok(()),
-        Some(FORMAT_VERSION_NO_WAL) => {
+        Some(FORMAT_VERSION_NO_WAL | FORMAT_VERSION_PER_REVISION) => {
             let wtxn = db.begin_write()?;
+            {
+                let mut history = wtxn.open_table(HISTORY)?;
+                let mut next = i64::MIN;
+                loop {
+                    let chunk = history
+                        .range(next..)?
+                        .take(1024)
+                        .map(|entry| {
+                            let (rev, data) = entry?;
+                            Ok((rev.value(), data.value().to_vec()))
+                        })
+                        .collect::<Result<Vec<_>, StoreError>>()?;
+                    let Some((last, _)) = chunk.last() else { break };
+                    next = last + 1;
+                    for (rev, data) in chunk {
+                        history.insert(rev, tables::encode_history(&[(rev, data)]).as_slice())?;
+                    }
+                }
+            }
             wtxn.open_table(META)?.insert(META_FORMAT, FORMAT_VERSION)?;
             wtxn.commit()?;
             return Ok(());
@@ -360,5 +381,75 @@ mod tests {
         let v9 = dir.path().join("v9.redb");
         with_format(&v9, 9);
         assert!(EmbeddedStore::open(&v9, EmbeddedOptions::default()).is_err());
+    }
+
+    /// A version-2 file (one history record per revision) keeps serving its history, for
+    /// watches and for reads at a past revision, after the upgrade.
+    #[tokio::test]
+    async fn a_file_with_per_revision_history_is_upgraded() {
+        use crate::store::{EventType, KeyValue, WatchEvent};
+        use futures::StreamExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v2.redb");
+        let kv = |value: &'static str, mod_revision, version| KeyValue {
+            key: b"/a".to_vec(),
+            value: bytes::Bytes::from_static(value.as_bytes()),
+            create_revision: 2,
+            mod_revision,
+            version,
+        };
+        {
+            let db = Database::create(&path).unwrap();
+            let wtxn = db.begin_write().unwrap();
+            {
+                wtxn.open_table(KV)
+                    .unwrap()
+                    .insert(
+                        b"/a".as_slice(),
+                        tables::encode_kv(&kv("two", 3, 2)).as_slice(),
+                    )
+                    .unwrap();
+                let mut history = wtxn.open_table(HISTORY).unwrap();
+                let created = WatchEvent {
+                    kind: EventType::Put,
+                    kv: kv("one", 2, 1),
+                    prev_kv: None,
+                };
+                let updated = WatchEvent {
+                    kind: EventType::Put,
+                    kv: kv("two", 3, 2),
+                    prev_kv: Some(kv("one", 2, 1)),
+                };
+                history
+                    .insert(2, tables::encode_events(&[created]).as_slice())
+                    .unwrap();
+                history
+                    .insert(3, tables::encode_events(&[updated]).as_slice())
+                    .unwrap();
+                let mut meta = wtxn.open_table(META).unwrap();
+                meta.insert(META_REVISION, 3).unwrap();
+                meta.insert(META_COMPACTED, 0).unwrap();
+                meta.insert(META_FORMAT, FORMAT_VERSION_PER_REVISION)
+                    .unwrap();
+            }
+            wtxn.commit().unwrap();
+        }
+        let store = EmbeddedStore::open(&path, EmbeddedOptions::default()).unwrap();
+        let mut past = RangeRequest::key("/a");
+        past.revision = 2;
+        let got = store.range(past).await.unwrap();
+        assert_eq!(got.kvs[0].value, "one");
+        let mut watch = store.watch(WatchRequest::prefix("/a", 2)).await.unwrap();
+        for (revision, value) in [(2, "one"), (3, "two")] {
+            let resp = watch.next().await.unwrap().unwrap();
+            assert_eq!(resp.revision, revision);
+            assert_eq!(resp.events[0].kv.value, value);
+        }
+        // New writes go on from there, in the new format.
+        let put = store.txn(TxnRequest::put("/a", "three")).await.unwrap();
+        assert_eq!(put.revision, 4);
+        let mut past = RangeRequest::key("/a");
+        past.revision = 3;
+        assert_eq!(store.range(past).await.unwrap().kvs[0].value, "two");
     }
 }

@@ -73,8 +73,13 @@ impl Reader {
         let history = rtxn.open_table(HISTORY)?;
         for entry in history.range(revision + 1..)?.rev() {
             let (_, data) = entry?;
-            let events = tables::decode_events(data.value())?;
-            txn::undo_events(&mut state, &range, events.iter().rev());
+            for (rev, events) in tables::decode_history(data.value())?.into_iter().rev() {
+                if rev <= revision {
+                    break;
+                }
+                let events = tables::decode_events(events)?;
+                txn::undo_events(&mut state, &range, events.iter().rev());
+            }
         }
         for kv in state.into_values() {
             collector.push(kv);
@@ -100,17 +105,23 @@ impl HistorySource for Reader {
         let history = rtxn.open_table(HISTORY)?;
         let mut groups = Vec::new();
         let mut covered = current;
-        for (scanned, entry) in history.range(from..)?.enumerate() {
-            let (rev, data) = entry?;
-            let rev = rev.value();
-            if scanned == max_revisions {
-                covered = rev - 1;
-                break;
-            }
-            let mut events = tables::decode_events(data.value())?;
-            events.retain(|ev| range.contains(&ev.kv.key));
-            if !events.is_empty() {
-                groups.push((rev, events));
+        let mut scanned = 0;
+        'records: for entry in history.range(from..)? {
+            let (_, data) = entry?;
+            for (rev, events) in tables::decode_history(data.value())? {
+                if rev < from {
+                    continue;
+                }
+                if scanned == max_revisions {
+                    covered = rev - 1;
+                    break 'records;
+                }
+                scanned += 1;
+                let mut events = tables::decode_events(events)?;
+                events.retain(|ev| range.contains(&ev.kv.key));
+                if !events.is_empty() {
+                    groups.push((rev, events));
+                }
             }
         }
         Ok(HistoryChunk {

@@ -106,7 +106,7 @@ fn corrupt(msg: String) -> StoreError {
 pub(crate) fn redo(wtxn: &WriteTransaction, record: &WalRecord) -> Result<(), StoreError> {
     let mut kv = wtxn.open_table(KV)?;
     let mut history = wtxn.open_table(HISTORY)?;
-    for (rev, data) in &record.revisions {
+    for (_, data) in &record.revisions {
         for ev in tables::decode_events(data)? {
             match ev.kind {
                 EventType::Put => {
@@ -117,7 +117,9 @@ pub(crate) fn redo(wtxn: &WriteTransaction, record: &WalRecord) -> Result<(), St
                 }
             }
         }
-        history.insert(*rev, data.as_slice())?;
+    }
+    if let Some((last, _)) = record.revisions.last() {
+        history.insert(*last, tables::encode_history(&record.revisions).as_slice())?;
     }
     if let Some((from, to)) = record.purged {
         history.retain_in(from..to, |_, _| false)?;

@@ -252,11 +252,8 @@ impl Writer {
                         if !applied.events.is_empty() {
                             current = applied.response.revision;
                             let data = tables::encode_events(&applied.events);
-                            history.insert(current, data.as_slice())?;
                             published.push((current, applied.events));
-                            if self.wal.is_some() {
-                                record.revisions.push((current, data));
-                            }
+                            record.revisions.push((current, data));
                         }
                         outcomes.push(Outcome::Txn(applied.response));
                     }
@@ -268,6 +265,10 @@ impl Writer {
                         outcomes.push(Outcome::Compact(res));
                     }
                 }
+            }
+            if !record.revisions.is_empty() {
+                let data = tables::encode_history(&record.revisions);
+                history.insert(current, data.as_slice())?;
             }
             if let Some(target) = auto_target
                 && target > compacted
