@@ -30,6 +30,7 @@ mod tables;
 mod wal;
 mod writer;
 
+use parking_lot::Mutex;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -74,6 +75,10 @@ pub struct EmbeddedOptions {
     pub checkpoint_wal_bytes: u64,
     /// Maximum number of requests applied in one group commit.
     pub max_batch: usize,
+    /// With the WAL: how long applied batches may wait for a (non-durable) redb commit.
+    /// Readers and checkpoints ask for one at once, so this only bounds the work a commit
+    /// redoes. Default 10 ms.
+    pub commit_interval: Duration,
     /// Timer-driven compaction: every interval, compact to the revision that was current one
     /// interval earlier (kube-apiserver's policy). `None` disables it. Default 5 minutes.
     pub compaction_interval: Option<Duration>,
@@ -96,6 +101,7 @@ impl Default for EmbeddedOptions {
             checkpoint_interval: Duration::from_secs(1),
             checkpoint_wal_bytes: 64 << 20,
             max_batch: 1024,
+            commit_interval: Duration::from_millis(10),
             compaction_interval: Some(Duration::from_secs(300)),
             max_history_revisions: Some(100_000),
             purge_chunk: 10_000,
@@ -110,6 +116,8 @@ impl Default for EmbeddedOptions {
 /// last watch stream is dropped too.
 pub struct EmbeddedStore {
     tx: Option<mpsc::Sender<Command>>,
+    /// The readers' way to the writer (to ask for a redb commit), closed with the store.
+    readers_tx: Arc<Mutex<Option<mpsc::Sender<Command>>>>,
     reader: Arc<Reader>,
     revisions: Arc<Revisions>,
     hub: Arc<WatchHub>,
@@ -149,9 +157,12 @@ impl EmbeddedStore {
         };
         let (current, compacted) = reader::revisions_of(&db.begin_read()?)?;
         let revisions = Arc::new(Revisions::new(current, compacted));
+        let (tx, rx) = mpsc::channel();
+        let readers_tx = Arc::new(Mutex::new(Some(tx.clone())));
         let reader = Arc::new(Reader {
             db: db.clone(),
             revisions: revisions.clone(),
+            writer: readers_tx.clone(),
         });
         let hub = Arc::new(WatchHub::new(current, opts.watch_buffer));
         let (durable_tx, durable_rx) = mpsc::sync_channel(DURABLE_QUEUE);
@@ -164,7 +175,6 @@ impl EmbeddedStore {
             revisions: revisions.clone(),
             hub: hub.clone(),
         };
-        let (tx, rx) = mpsc::channel();
         let writer = Writer {
             db,
             rx,
@@ -183,6 +193,8 @@ impl EmbeddedStore {
             ),
             wal,
             checkpoints,
+            open: None,
+            commit_interval: opts.commit_interval,
         };
         let syncer = std::thread::Builder::new()
             .name("storage-sync".into())
@@ -195,6 +207,7 @@ impl EmbeddedStore {
         tracing::debug!(path = %path.display(), revision = current, compacted, "opened embedded store");
         Ok(EmbeddedStore {
             tx: Some(tx),
+            readers_tx,
             reader,
             revisions,
             hub,
@@ -291,6 +304,7 @@ fn init_tables(db: &Database) -> Result<(), StoreError> {
 impl Drop for EmbeddedStore {
     fn drop(&mut self) {
         drop(self.tx.take());
+        drop(self.readers_tx.lock().take());
         // The writer ends first; its end lets the durability stage finish.
         for (handle, name) in [(self.writer.take(), "writer"), (self.syncer.take(), "sync")] {
             if let Some(handle) = handle

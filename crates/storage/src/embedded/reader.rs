@@ -6,11 +6,16 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc;
+
+use parking_lot::Mutex;
 
 use redb::{Database, ReadTransaction, ReadableDatabase};
 
 use super::durable::Revisions;
 use super::tables::{self, HISTORY, KV, META, META_COMPACTED, META_REVISION};
+use super::writer::Command;
 use crate::error::StoreError;
 use crate::keyrange::KeyRange;
 use crate::store::{KeyValue, RangeRequest, RangeResponse, Revision};
@@ -20,6 +25,8 @@ use crate::watch::{HistoryChunk, HistorySource};
 pub(crate) struct Reader {
     pub db: Arc<Database>,
     pub revisions: Arc<Revisions>,
+    /// To ask the writer for a redb commit; `None` once the store is closed.
+    pub writer: Arc<Mutex<Option<mpsc::Sender<Command>>>>,
 }
 
 /// `(current, compacted)` revisions as of `rtxn`.
@@ -31,13 +38,42 @@ pub(crate) fn revisions_of(rtxn: &ReadTransaction) -> Result<(Revision, Revision
 }
 
 impl Reader {
-    /// A snapshot and its `(current, compacted)` revisions, once they are durable: redb holds
-    /// each batch a little before its fsync (see `durable.rs`).
+    /// A snapshot holding every write acknowledged so far, and its `(current, compacted)`
+    /// revisions, once they are durable. The writer commits redb only now and then (the
+    /// newest batches wait in its open transaction: it is asked to commit them) and a little
+    /// before their fsync (the read waits for that, see `durable.rs`).
     fn snapshot(&self) -> Result<(ReadTransaction, Revision, Revision), StoreError> {
-        let rtxn = self.db.begin_read()?;
-        let (current, compacted) = revisions_of(&rtxn)?;
-        self.revisions.wait_durable(current)?;
-        Ok((rtxn, current, compacted))
+        let acked_compacted = self.revisions.compacted.load(Ordering::Acquire);
+        let acked = self.revisions.current.load(Ordering::Acquire);
+        let mut asked = false;
+        loop {
+            let rtxn = self.db.begin_read()?;
+            let (current, compacted) = revisions_of(&rtxn)?;
+            if current >= acked && compacted >= acked_compacted {
+                self.revisions.wait_durable(current)?;
+                return Ok((rtxn, current, compacted));
+            }
+            if asked {
+                return Err(StoreError::backend(std::io::Error::other(format!(
+                    "the store's snapshot (revision {current}, compacted {compacted}) is behind what was acknowledged (revision {acked}, compacted {acked_compacted}) after a commit"
+                ))));
+            }
+            drop(rtxn);
+            self.ask_commit()?;
+            asked = true;
+        }
+    }
+
+    /// Has the writer commit its open transaction; blocks until it did.
+    fn ask_commit(&self) -> Result<(), StoreError> {
+        let (reply, committed) = mpsc::channel();
+        self.writer
+            .lock()
+            .as_ref()
+            .ok_or(StoreError::Closed)?
+            .send(Command::Commit { reply })
+            .map_err(|_| StoreError::Closed)?;
+        committed.recv().map_err(|_| StoreError::Closed)?
     }
 
     pub(crate) fn range(&self, req: &RangeRequest) -> Result<RangeResponse, StoreError> {

@@ -8,27 +8,32 @@
 //! on with the next batch:
 //!
 //! - with the WAL (default): the batch's effects go into one WAL record, written (one small
-//!   sequential write), then the redb transaction is committed with `Durability::None` (no
-//!   fsync); the durability stage `fdatasync`s the WAL. redb is made durable by periodic
+//!   sequential write); the durability stage `fdatasync`s the WAL. The redb transaction stays
+//!   open for the next batches and is committed (`Durability::None`, no fsync) only every
+//!   `commit_interval`, when a reader asks for it ([`Command::Commit`]: its snapshot must hold
+//!   every acknowledged write) and before a checkpoint, as etcd commits its backend only every
+//!   100 ms: a redb commit re-checksums and re-links every page the batches dirtied, which
+//!   costs more than a batch of small creates itself. redb is made durable by periodic
 //!   checkpoints (`checkpoint.rs`), after which the WAL is rewound. Readers wait until their
 //!   snapshot is durable, so they never see a write that a crash could lose.
 //! - without it: the redb commit itself is durable (`Durability::Immediate`), which rewrites
 //!   and fsyncs every B-tree page the batch touched.
 //!
-//! If the WAL write, or the redb commit after it, fails, redb and the WAL may disagree: the
-//! store is failed (see [`Revisions::fail`]), every later write is refused, and reopening the
-//! store recovers from the WAL (the failed batch is then either fully there or absent, as
-//! with any failed commit).
+//! If the WAL write, a redb commit after it, or a batch applied into a transaction that
+//! already holds logged batches fails, redb and the WAL may disagree: the store is failed
+//! (see [`Revisions::fail`]), every later write is refused, and reopening the store recovers
+//! from the WAL (a failed batch is then either fully there or absent, as with any failed
+//! commit).
 //!
 //! It also applies automatic compaction and purges compacted history in bounded chunks so
 //! that no single commit stalls writers for long. It must not do anything slow besides the
 //! commit and the checkpoint: readers never come here.
 
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TryRecvError};
-use std::time::Instant;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TryRecvError};
+use std::time::{Duration, Instant};
 
-use redb::{Database, Durability, ReadableTable, Table};
+use redb::{Database, Durability, ReadableTable, Table, WriteTransaction};
 use tokio::sync::oneshot;
 
 use super::checkpoint::{self, CheckpointPolicy};
@@ -49,6 +54,11 @@ pub(crate) enum Command {
     Compact {
         revision: Revision,
         reply: oneshot::Sender<Result<(), StoreError>>,
+    },
+    /// Commit the open redb transaction, so that a new read snapshot holds every batch
+    /// applied so far; answered once committed. Sent by readers (blocking threads).
+    Commit {
+        reply: mpsc::Sender<Result<(), StoreError>>,
     },
 }
 
@@ -71,6 +81,11 @@ pub(crate) struct Writer {
     /// a non-durable one).
     pub wal: Option<Wal>,
     pub checkpoints: CheckpointPolicy,
+    /// The redb transaction holding the batches applied since the last redb commit, and
+    /// when its first batch was applied (WAL only).
+    pub open: Option<(WriteTransaction, Instant)>,
+    /// How long batches may wait in `open` for a redb commit.
+    pub commit_interval: Duration,
 }
 
 struct Committed {
@@ -95,9 +110,10 @@ impl Writer {
                     Err(TryRecvError::Empty) => None,
                     Err(TryRecvError::Disconnected) => break,
                 }
-            } else if let Some(deadline) =
-                earliest(self.auto.deadline(), self.checkpoint_deadline())
-            {
+            } else if let Some(deadline) = earliest(
+                earliest(self.auto.deadline(), self.checkpoint_deadline()),
+                self.commit_deadline(),
+            ) {
                 match self
                     .rx
                     .recv_timeout(deadline.saturating_duration_since(Instant::now()))
@@ -120,8 +136,12 @@ impl Writer {
                 }
             }
             purge_pending = self.process(batch, purge_pending);
+            if self.commit_deadline().is_some_and(|d| d <= Instant::now()) {
+                let _ = self.commit_open();
+            }
             self.checkpoint_if_due();
         }
+        let _ = self.commit_open();
         if self.wal.is_some() {
             // A clean shutdown leaves nothing to redo.
             if self.revisions.failed().is_none() {
@@ -139,6 +159,33 @@ impl Writer {
         self.wal.as_ref().and(self.checkpoints.deadline())
     }
 
+    fn commit_deadline(&self) -> Option<Instant> {
+        self.open
+            .as_ref()
+            .map(|(_, since)| *since + self.commit_interval)
+    }
+
+    /// Commits the open transaction, if any (`Durability::None`: its batches are durable
+    /// through the WAL). A failure is fatal: those batches are logged, and acknowledged.
+    fn commit_open(&mut self) -> Result<(), StoreError> {
+        let Some((wtxn, _)) = self.open.take() else {
+            return match self.revisions.failed() {
+                Some(err) => Err(err.clone()),
+                None => Ok(()),
+            };
+        };
+        wtxn.commit().map_err(|err| self.fatal(err.into()))
+    }
+
+    /// Fails the store for good (see the module docs) and returns the error to report.
+    fn fatal(&self, err: StoreError) -> StoreError {
+        let fatal = StoreError::backend(std::io::Error::other(format!(
+            "write-ahead log and store may disagree; reopen the store to recover: {err}"
+        )));
+        self.revisions.fail(fatal.clone());
+        fatal
+    }
+
     fn checkpoint_if_due(&mut self) {
         if let Some(wal) = &self.wal
             && self.revisions.failed().is_none()
@@ -151,6 +198,9 @@ impl Writer {
     /// Makes redb durable on its own. It holds every committed batch, so this also makes the
     /// batches the durability stage has not fsynced yet durable; its later fsync is harmless.
     fn checkpoint(&mut self) {
+        if self.commit_open().is_err() {
+            return;
+        }
         let Some(wal) = &mut self.wal else { return };
         let started = Instant::now();
         let bytes = wal.len();
@@ -177,21 +227,42 @@ impl Writer {
     /// Applies and commits one batch and hands it to the durability stage; returns whether
     /// compacted history remains to purge.
     fn process(&mut self, batch: Vec<Command>, purge_pending: bool) -> bool {
-        let auto_target = self
-            .auto
-            .target(Instant::now(), self.current, self.compacted);
-        if batch.is_empty() && auto_target.is_none() && !purge_pending {
-            return false;
-        }
+        let mut commits = Vec::new();
         let (requests, replies): (Vec<_>, Vec<_>) = batch
             .into_iter()
-            .map(|cmd| match cmd {
-                Command::Txn { req, reply } => (Request::Txn(req), Reply::Txn(reply)),
+            .filter_map(|cmd| match cmd {
+                Command::Txn { req, reply } => Some((Request::Txn(req), Reply::Txn(reply))),
                 Command::Compact { revision, reply } => {
-                    (Request::Compact(revision), Reply::Compact(reply))
+                    Some((Request::Compact(revision), Reply::Compact(reply)))
+                }
+                Command::Commit { reply } => {
+                    commits.push(reply);
+                    None
                 }
             })
             .unzip();
+        let purge_pending = self.apply_batch(requests, replies, purge_pending);
+        if !commits.is_empty() {
+            let res = self.commit_open();
+            for reply in commits {
+                let _ = reply.send(res.clone());
+            }
+        }
+        purge_pending
+    }
+
+    fn apply_batch(
+        &mut self,
+        requests: Vec<Request>,
+        replies: Vec<Reply>,
+        purge_pending: bool,
+    ) -> bool {
+        let auto_target = self
+            .auto
+            .target(Instant::now(), self.current, self.compacted);
+        if requests.is_empty() && auto_target.is_none() && !purge_pending {
+            return false;
+        }
         if let Some(err) = self.revisions.failed() {
             replies.into_iter().for_each(|reply| reply.fail(err));
             return false;
@@ -227,17 +298,40 @@ impl Writer {
         requests: &[Request],
         auto_target: Option<Revision>,
     ) -> Result<Committed, StoreError> {
+        let (wtxn, since) = match self.open.take() {
+            Some(open) => open,
+            None => {
+                let mut wtxn = self.db.begin_write()?;
+                wtxn.set_durability(if self.sync && self.wal.is_none() {
+                    Durability::Immediate
+                } else {
+                    Durability::None
+                })?;
+                // Nothing logged in it yet: a failure below is not fatal.
+                return self.commit_in(wtxn, Instant::now(), requests, auto_target);
+            }
+        };
+        self.commit_in(wtxn, since, requests, auto_target)
+            .map_err(|err| match self.revisions.failed() {
+                Some(fatal) => fatal.clone(),
+                None => self.fatal(err),
+            })
+    }
+
+    /// Applies `requests` in `wtxn` (which holds the batches applied since `since`), logs
+    /// them and keeps `wtxn` open (with the WAL) or commits it.
+    fn commit_in(
+        &mut self,
+        wtxn: WriteTransaction,
+        since: Instant,
+        requests: &[Request],
+        auto_target: Option<Revision>,
+    ) -> Result<Committed, StoreError> {
         let (mut current, mut compacted) = (self.current, self.compacted);
         let mut record = WalRecord {
             start: current,
             ..Default::default()
         };
-        let mut wtxn = self.db.begin_write()?;
-        wtxn.set_durability(if self.sync && self.wal.is_none() {
-            Durability::Immediate
-        } else {
-            Durability::None
-        })?;
         let mut outcomes = Vec::with_capacity(requests.len());
         let mut published = Vec::new();
         let purge_pending;
@@ -288,24 +382,19 @@ impl Writer {
             !record.revisions.is_empty() || record.purged.is_some() || compacted != self.compacted;
         let mut logged = false;
         match &mut self.wal {
-            Some(wal) if changed => {
-                // Logged first, visible (to readers waiting for durability) second; a failure
-                // from here on is fatal (see above).
-                let res = wal
-                    .append(&record)
-                    .map_err(StoreError::backend)
-                    .and_then(|()| Ok(wtxn.commit()?));
-                if let Err(err) = res {
-                    let fatal = StoreError::backend(std::io::Error::other(format!(
-                        "write-ahead log and store may disagree; reopen the store to recover: {err}"
-                    )));
-                    self.revisions.fail(fatal.clone());
-                    return Err(fatal);
+            Some(wal) => {
+                if changed {
+                    // Logged first, visible (to readers waiting for durability) later; a
+                    // failure from here on is fatal (see above).
+                    if let Err(err) = wal.append(&record) {
+                        return Err(self.fatal(StoreError::backend(err)));
+                    }
+                    self.checkpoints.appended(Instant::now());
+                    logged = true;
                 }
-                self.checkpoints.appended(Instant::now());
-                logged = true;
+                self.open = Some((wtxn, since));
             }
-            _ => wtxn.commit()?,
+            None => wtxn.commit()?,
         }
         Ok(Committed {
             current,

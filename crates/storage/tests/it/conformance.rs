@@ -1,4 +1,5 @@
-//! The conformance suite against the memory and embedded backends (with and without WAL).
+//! The conformance suite against the memory and embedded backends (with and without WAL, and
+//! with redb commits only on demand).
 
 mod memory {
     use std::sync::Arc;
@@ -24,6 +25,23 @@ mod embedded_without_wal {
     storage::store_conformance_tests!(|| async {
         let opts = EmbeddedOptions {
             wal: false,
+            ..Default::default()
+        };
+        Arc::new(EmbeddedStore::open_temporary(opts).unwrap()) as Arc<dyn Store>
+    });
+}
+
+/// redb commits only when a reader asks for one (or a checkpoint is due): every read must
+/// still see every acknowledged write.
+mod embedded_commit_on_demand {
+    use std::sync::Arc;
+    use std::time::Duration;
+    use storage::{EmbeddedOptions, EmbeddedStore, Store};
+
+    storage::store_conformance_tests!(|| async {
+        let opts = EmbeddedOptions {
+            commit_interval: Duration::from_secs(3600),
+            checkpoint_interval: Duration::from_secs(3600),
             ..Default::default()
         };
         Arc::new(EmbeddedStore::open_temporary(opts).unwrap()) as Arc<dyn Store>
