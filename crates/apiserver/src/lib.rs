@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod cached;
+pub mod coalesce;
 pub mod conversion;
 pub mod fieldvalidation;
 pub mod filter;

@@ -1,6 +1,7 @@
 //! The HTTPS listener: rustls with ALPN `h2` and `http/1.1`, optional client
 //! certificates verified against the cluster CA, and one hyper connection
-//! task per client (upgrades allowed for exec/attach later).
+//! task per client (upgrades allowed for exec/attach later), its writes coalesced
+//! (`coalesce.rs`).
 
 use std::sync::Arc;
 
@@ -13,6 +14,7 @@ use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
 use crate::auth::ConnectionAuth;
+use crate::coalesce::Coalesce;
 use crate::pki::Pki;
 use crate::server::ApiServer;
 
@@ -106,6 +108,7 @@ pub async fn accept_loop(
                     .and_then(subject_of),
             };
             let conn_auth = Arc::new(conn_auth);
+            let stream = Coalesce::new(stream);
             let svc = service_fn(move |req| {
                 let server = server.clone();
                 let conn_auth = conn_auth.clone();

@@ -136,6 +136,11 @@ pub(crate) struct Syncer {
     pub wal: Option<File>,
     pub revisions: Arc<Revisions>,
     pub hub: Arc<WatchHub>,
+    /// The runtime of the callers, if the store was opened inside one: they are answered
+    /// from one task there, so their wake-ups are local to a worker and run back to back
+    /// (a connection then writes many answers at once, see the API server's `coalesce.rs`)
+    /// instead of each arriving through the runtime's shared queue.
+    pub runtime: Option<tokio::runtime::Handle>,
 }
 
 impl Syncer {
@@ -178,8 +183,14 @@ impl Syncer {
         }
         // Watchers first, so a caller that got its answer can watch from after it.
         self.hub.publish(&published);
-        for (reply, outcome) in replies {
-            reply.send(outcome);
+        let answer = move || {
+            for (reply, outcome) in replies {
+                reply.send(outcome);
+            }
+        };
+        match &self.runtime {
+            Some(runtime) => drop(runtime.spawn(async move { answer() })),
+            None => answer(),
         }
     }
 }

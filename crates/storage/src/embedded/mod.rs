@@ -174,6 +174,7 @@ impl EmbeddedStore {
             },
             revisions: revisions.clone(),
             hub: hub.clone(),
+            runtime: tokio::runtime::Handle::try_current().ok(),
         };
         let writer = Writer {
             db,
