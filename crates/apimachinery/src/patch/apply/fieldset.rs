@@ -202,16 +202,26 @@ impl FieldSet {
 
     /// The `fieldsV1` encoding.
     pub fn to_fields_v1(&self) -> Value {
+        self.encode_nonempty()
+            .unwrap_or_else(|| Value::Object(Map::new()))
+    }
+    /// The `fieldsV1` encoding, `None` for an empty set (one pass: no `is_empty` per level).
+    fn encode_nonempty(&self) -> Option<Value> {
+        let children: Vec<(String, Value)> = self
+            .children
+            .iter()
+            .filter_map(|(pe, c)| Some((pe.encode(), c.encode_nonempty()?)))
+            .collect();
+        if !self.member && children.is_empty() {
+            return None;
+        }
         let mut m = Map::new();
-        if self.member && self.children.values().any(|c| !c.is_empty()) {
+        // "." first, as upstream writes it
+        if self.member && !children.is_empty() {
             m.insert(".".into(), Value::Object(Map::new()));
         }
-        for (pe, c) in &self.children {
-            if !c.is_empty() {
-                m.insert(pe.encode(), c.to_fields_v1());
-            }
-        }
-        Value::Object(m)
+        m.extend(children);
+        Some(Value::Object(m))
     }
     /// Decode a `fieldsV1` value.
     pub fn from_fields_v1(v: &Value) -> Result<Self, PatchError> {

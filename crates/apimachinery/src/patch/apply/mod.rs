@@ -340,9 +340,10 @@ pub fn try_update_managed_fields(
             None => Vec::new(),
         },
     };
-    let old_obj = old
-        .map(without_managed_fields)
-        .unwrap_or_else(|| Value::Object(Map::new()));
+    // The stored object is compared as is, not cloned without its managedFields: they only
+    // add removed paths under `metadata.managedFields`, which no manager keeps (`strip_set`).
+    let empty = Value::Object(Map::new());
+    let old_obj = old.unwrap_or(&empty);
 
     let typer = Typer { schema };
     let ty = def.map_or(typed::Ty::Deduced, |d| typer.root(d));
@@ -350,7 +351,7 @@ pub fn try_update_managed_fields(
         added: mut taken,
         modified,
         removed,
-    } = typer.compare(ty, Some(&old_obj), Some(new))?;
+    } = typer.compare(ty, Some(old_obj), Some(new))?;
     taken.union(&modified);
     if managers.iter().any(|e| !e.set.is_empty()) {
         let mut lost = taken.clone();
