@@ -113,6 +113,17 @@ pub(crate) struct Wal {
     file: File,
     epoch: u64,
     pos: u64,
+    /// The file's length: frames or zeros up to here.
+    size: u64,
+    /// How far ahead of the write position the file is zero-filled when an append reaches
+    /// its end (0: never): appends inside the file overwrite allocated blocks, so their
+    /// `fdatasync` writes only data, no journal commit for a new length or new extents (about
+    /// a third cheaper on ext4 here). Zeros end the log for a reader like a torn frame
+    /// (length 0).
+    prefill: u64,
+    /// Zero-filling stops at this length (the `max_len` of the last [`Wal::rewind`]), so a
+    /// rewind never has to cut a prefilled file back.
+    prefill_limit: u64,
     buf: Vec<u8>,
 }
 
@@ -136,10 +147,14 @@ impl Wal {
             }
         }
         let records = read_frames(&file, epoch)?;
+        let size = file.metadata()?.len();
         let wal = Wal {
             file,
             epoch,
             pos: 0,
+            size,
+            prefill: 0,
+            prefill_limit: 0,
             buf: Vec::new(),
         };
         Ok((wal, records))
@@ -160,6 +175,31 @@ impl Wal {
         record.encode(self.epoch, &mut self.buf);
         self.file.write_all_at(&self.buf, self.pos)?;
         self.pos += self.buf.len() as u64;
+        if self.pos > self.size {
+            self.size = self.pos;
+            self.prefill()?;
+        }
+        Ok(())
+    }
+
+    /// Zero-fill `bytes` ahead of the write position whenever an append reaches the end of
+    /// the file (see the field).
+    pub(crate) fn set_prefill(&mut self, bytes: u64) {
+        self.prefill = bytes;
+    }
+
+    /// Zero-fills up to `prefill` bytes after the write position (the file then grows once
+    /// per chunk instead of at every append).
+    fn prefill(&mut self) -> io::Result<()> {
+        static ZEROS: [u8; 64 << 10] = [0; 64 << 10];
+        let end = (self.pos + self.prefill).min(self.prefill_limit);
+        let mut at = self.pos;
+        while at < end {
+            let n = (end - at).min(ZEROS.len() as u64) as usize;
+            self.file.write_all_at(&ZEROS[..n], at)?;
+            at += n as u64;
+        }
+        self.size = self.size.max(end);
         Ok(())
     }
 
@@ -175,8 +215,10 @@ impl Wal {
     pub(crate) fn rewind(&mut self, epoch: u64, max_len: u64) -> io::Result<()> {
         self.epoch = epoch;
         self.pos = 0;
-        if self.file.metadata()?.len() > max_len {
+        self.prefill_limit = max_len;
+        if self.size > max_len {
             self.file.set_len(0)?;
+            self.size = 0;
         }
         Ok(())
     }
@@ -334,5 +376,34 @@ mod tests {
         assert_eq!(Wal::open(&path, 2).unwrap().1, vec![newer]);
         wal.rewind(3, 10).unwrap();
         assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
+    }
+
+    #[test]
+    fn zero_fill_ahead_keeps_appends_inside_the_file_and_under_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("wal");
+        let (mut wal, _) = Wal::open(&path, 1).unwrap();
+        wal.set_prefill(4096);
+        wal.rewind(1, 10_000).unwrap();
+        let first = record(0, 1);
+        wal.append(&first).unwrap();
+        let len = || std::fs::metadata(&path).unwrap().len();
+        let filled = len();
+        assert_eq!(filled, wal.len() + 4096);
+        let written: Vec<_> = (1..4).map(|i| record(i * 10, 1)).collect();
+        for r in &written {
+            wal.append(r).unwrap();
+        }
+        // Frames written into the zero-filled region; the zeros after them end the log.
+        assert!(wal.len() < filled);
+        assert_eq!(len(), filled);
+        let mut all = vec![first];
+        all.extend(written);
+        assert_eq!(Wal::open(&path, 1).unwrap().1, all);
+        // Never zero-filled past the rewind's limit.
+        while wal.len() < 12_000 {
+            wal.append(&record(wal.len() as i64, 8)).unwrap();
+        }
+        assert_eq!(len(), wal.len());
     }
 }
