@@ -31,7 +31,7 @@ impl PathElement {
         let m: Map<String, Value> = sorted.into_iter().cloned().collect();
         Self::Key(Value::Object(m).to_string())
     }
-    fn encode(&self) -> String {
+    pub(crate) fn encode(&self) -> String {
         // no formatting machinery: this runs for every field of every write
         let (tag, body) = match self {
             Self::Field(n) => ("f:", n.as_str()),

@@ -107,23 +107,26 @@ pub(crate) fn encode_managed_fields(entries: &[ManagedFieldsEntry]) -> Value {
     Value::Array(
         sorted
             .into_iter()
-            .map(|e| {
-                let mut m = Map::new();
-                m.insert("manager".into(), e.manager.clone().into());
-                m.insert("operation".into(), e.operation.as_str().into());
-                m.insert("apiVersion".into(), e.api_version.clone().into());
-                if let Some(t) = &e.time {
-                    m.insert("time".into(), t.clone().into());
-                }
-                m.insert("fieldsType".into(), "FieldsV1".into());
-                m.insert("fieldsV1".into(), e.set.to_fields_v1());
-                if let Some(s) = &e.subresource {
-                    m.insert("subresource".into(), s.clone().into());
-                }
-                Value::Object(m)
-            })
+            .map(|e| encode_entry(e, e.set.to_fields_v1()))
             .collect(),
     )
+}
+
+/// One entry of `metadata.managedFields`, with its set already encoded.
+pub(crate) fn encode_entry(e: &ManagedFieldsEntry, fields_v1: Value) -> Value {
+    let mut m = Map::new();
+    m.insert("manager".into(), e.manager.clone().into());
+    m.insert("operation".into(), e.operation.as_str().into());
+    m.insert("apiVersion".into(), e.api_version.clone().into());
+    if let Some(t) = &e.time {
+        m.insert("time".into(), t.clone().into());
+    }
+    m.insert("fieldsType".into(), "FieldsV1".into());
+    m.insert("fieldsV1".into(), fields_v1);
+    if let Some(s) = &e.subresource {
+        m.insert("subresource".into(), s.clone().into());
+    }
+    Value::Object(m)
 }
 
 /// Remove the fields no manager owns: type and identity metadata.

@@ -13,6 +13,7 @@
 //! The caller decodes the body, loads the live object, and validates, defaults
 //! and stores the result; nothing here does IO.
 
+mod created;
 mod fieldset;
 mod managed;
 mod typed;
@@ -22,7 +23,9 @@ pub use managed::ManagedFieldsEntry;
 
 use serde_json::{Map, Value};
 
-use self::managed::{decode_managed_fields, encode_managed_fields, is_reset, strip_set};
+use self::managed::{
+    decode_managed_fields, encode_entry, encode_managed_fields, is_reset, strip_set,
+};
 use self::typed::Typer;
 use super::PatchError;
 use crate::schema::{Definition, Schema};
@@ -321,6 +324,22 @@ pub fn try_update_managed_fields(
         .get_mut("metadata")
         .and_then(Value::as_object_mut)
         .and_then(|m| m.shift_remove("managedFields"));
+    let typer = Typer { schema };
+    let ty = def.map_or(typed::Ty::Deduced, |d| typer.root(d));
+    let entry = |set| ManagedFieldsEntry {
+        manager: manager.to_string(),
+        operation: Operation::Update,
+        api_version: api_version.to_string(),
+        time: Some(now.to_string()),
+        subresource: None,
+        set,
+    };
+    if old.is_none()
+        && new_mf.is_none()
+        && record_create(new, &typer, ty, || entry(FieldSet::new()))
+    {
+        return Ok(());
+    }
     let old_mf = old
         .and_then(|o| o.get("metadata"))
         .and_then(|m| m.get("managedFields"));
@@ -345,8 +364,6 @@ pub fn try_update_managed_fields(
     let empty = Value::Object(Map::new());
     let old_obj = old.unwrap_or(&empty);
 
-    let typer = Typer { schema };
-    let ty = def.map_or(typed::Ty::Deduced, |d| typer.root(d));
     let typed::Comparison {
         added: mut taken,
         modified,
@@ -373,14 +390,7 @@ pub fn try_update_managed_fields(
                 e.set.union(&taken);
                 e.time = Some(now.to_string());
             }
-            None => managers.push(ManagedFieldsEntry {
-                manager: manager.to_string(),
-                operation: Operation::Update,
-                api_version: api_version.to_string(),
-                time: Some(now.to_string()),
-                subresource: None,
-                set: taken,
-            }),
+            None => managers.push(entry(taken)),
         }
     }
     for e in &mut managers {
@@ -389,6 +399,26 @@ pub fn try_update_managed_fields(
     managers.retain(|e| !e.set.is_empty());
     set_managed_fields(new, &managers);
     Ok(())
+}
+
+/// The bookkeeping of a create that carries no managedFields: its manager gets every field
+/// it sets (see `created.rs`). `false` (nothing done) on an error, which the general path
+/// then reports.
+fn record_create<'a>(
+    new: &mut Value,
+    typer: &Typer<'a>,
+    ty: typed::Ty<'a>,
+    entry: impl FnOnce() -> ManagedFieldsEntry,
+) -> bool {
+    let Ok(mut added) = typer.added_by_create(ty, new) else {
+        return false;
+    };
+    added.strip();
+    let encoded = added
+        .into_fields_v1()
+        .map(|fields_v1| Value::Array(vec![encode_entry(&entry(), fields_v1)]));
+    put_managed_fields(new, encoded);
+    true
 }
 
 fn without_managed_fields(v: &Value) -> Value {
@@ -400,15 +430,26 @@ fn without_managed_fields(v: &Value) -> Value {
 }
 
 fn set_managed_fields(obj: &mut Value, managers: &[ManagedFieldsEntry]) {
+    put_managed_fields(
+        obj,
+        (!managers.is_empty()).then(|| encode_managed_fields(managers)),
+    );
+}
+
+/// Sets (or, for `None`, removes) `metadata.managedFields`.
+fn put_managed_fields(obj: &mut Value, encoded: Option<Value>) {
     let Value::Object(root) = obj else { return };
     let meta = root
         .entry("metadata")
         .or_insert_with(|| Value::Object(Map::new()));
     let Value::Object(meta) = meta else { return };
-    if managers.is_empty() {
-        meta.shift_remove("managedFields");
-    } else {
-        meta.insert("managedFields".into(), encode_managed_fields(managers));
+    match encoded {
+        Some(mf) => {
+            meta.insert("managedFields".into(), mf);
+        }
+        None => {
+            meta.shift_remove("managedFields");
+        }
     }
 }
 

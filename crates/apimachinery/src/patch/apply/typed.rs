@@ -33,7 +33,7 @@ pub(crate) enum Ty<'a> {
 }
 
 impl Ty<'_> {
-    fn atomic(&self) -> bool {
+    pub(crate) fn atomic(&self) -> bool {
         matches!(
             self,
             Ty::Struct { atomic: true, .. }
@@ -59,7 +59,7 @@ pub(crate) struct Typer<'a> {
     pub schema: &'a Schema,
 }
 
-fn is_empty_container(v: Option<&Value>) -> bool {
+pub(crate) fn is_empty_container(v: Option<&Value>) -> bool {
     match v {
         None => true,
         Some(Value::Object(m)) => m.is_empty(),
@@ -124,7 +124,7 @@ impl<'a> Typer<'a> {
     }
 
     /// The type of a field of a struct or map (and whether it is a declared struct field).
-    fn field_ty(&self, parent: Ty<'a>, key: &str) -> (Ty<'a>, bool) {
+    pub(crate) fn field_ty(&self, parent: Ty<'a>, key: &str) -> (Ty<'a>, bool) {
         match parent {
             Ty::Struct { def, .. } => match def.property(key) {
                 Some(p) => (self.ty(&p.ty, Some(p)), true),
@@ -135,7 +135,7 @@ impl<'a> Typer<'a> {
         }
     }
 
-    fn item_ty(&self, elem: &'a Type) -> Ty<'a> {
+    pub(crate) fn item_ty(&self, elem: &'a Type) -> Ty<'a> {
         self.ty(elem, None)
     }
 
@@ -196,7 +196,7 @@ impl<'a> Typer<'a> {
         })
     }
 
-    fn index_items<'v>(
+    pub(crate) fn index_items<'v>(
         &self,
         kind: ListKind<'a>,
         elem: &'a Type,
