@@ -53,8 +53,8 @@ use checkpoint::CheckpointPolicy;
 use durable::{Revisions, Syncer};
 use reader::Reader;
 use tables::{
-    FORMAT_VERSION, FORMAT_VERSION_NO_WAL, FORMAT_VERSION_PER_REVISION, HISTORY, KV, META,
-    META_COMPACTED, META_FORMAT, META_REVISION,
+    FORMAT_VERSION, FORMAT_VERSION_FULL_VALUES, FORMAT_VERSION_NO_WAL, FORMAT_VERSION_PER_REVISION,
+    HISTORY, KV, META, META_COMPACTED, META_FORMAT, META_REVISION,
 };
 use writer::{Command, Writer};
 
@@ -252,8 +252,9 @@ fn wal_path(path: &Path) -> PathBuf {
 
 /// Creates the tables on a new file; checks the format of an existing one and upgrades an
 /// older one in one atomic commit: versions 1 (no WAL) and 2 keep one history record per
-/// revision, which become one-revision batch records (version 3). The WAL's format did not
-/// change, so a WAL left by version 2 is redone afterwards as usual.
+/// revision, which become one-revision batch records (with their values, as version 3's);
+/// version 3's records (values present) are read as they are by version 4. The WAL's format
+/// did not change, so a WAL left by an older version is redone afterwards as usual.
 fn init_tables(db: &Database) -> Result<(), StoreError> {
     let format = {
         let rtxn = db.begin_read()?;
@@ -264,6 +265,14 @@ fn init_tables(db: &Database) -> Result<(), StoreError> {
     };
     match format {
         Some(FORMAT_VERSION) => return Ok(()),
+        Some(FORMAT_VERSION_FULL_VALUES) => {
+            // Its records are valid version-4 records (values present); only the version
+            // changes, so that older binaries refuse the records written from now on.
+            let wtxn = db.begin_write()?;
+            wtxn.open_table(META)?.insert(META_FORMAT, FORMAT_VERSION)?;
+            wtxn.commit()?;
+            return Ok(());
+        }
         Some(FORMAT_VERSION_NO_WAL | FORMAT_VERSION_PER_REVISION) => {
             let wtxn = db.begin_write()?;
             {
@@ -399,6 +408,23 @@ mod tests {
             meta.get(META_FORMAT).unwrap().unwrap().value(),
             FORMAT_VERSION
         );
+
+        // version 3 (history records with every value) only changes its version
+        let v3 = dir.path().join("v3.redb");
+        with_format(&v3, FORMAT_VERSION_FULL_VALUES);
+        drop(EmbeddedStore::open(&v3, EmbeddedOptions::default()).unwrap());
+        let db = Database::create(&v3).unwrap();
+        let format = db
+            .begin_read()
+            .unwrap()
+            .open_table(META)
+            .unwrap()
+            .get(META_FORMAT)
+            .unwrap()
+            .unwrap()
+            .value();
+        assert_eq!(format, FORMAT_VERSION);
+        drop(db);
 
         let v9 = dir.path().join("v9.redb");
         with_format(&v9, 9);

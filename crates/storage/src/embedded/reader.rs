@@ -4,7 +4,7 @@
 //! most one fsync) until their snapshot is durable. Blocking: callers run these on
 //! `spawn_blocking`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc;
@@ -18,7 +18,7 @@ use super::tables::{self, HISTORY, KV, META, META_COMPACTED, META_REVISION};
 use super::writer::Command;
 use crate::error::StoreError;
 use crate::keyrange::KeyRange;
-use crate::store::{KeyValue, RangeRequest, RangeResponse, Revision};
+use crate::store::{KeyValue, RangeRequest, RangeResponse, Revision, WatchEvent};
 use crate::txn::{self, RangeCollector};
 use crate::watch::{HistoryChunk, HistorySource};
 
@@ -139,26 +139,60 @@ impl HistorySource for Reader {
             });
         }
         let history = rtxn.open_table(HISTORY)?;
-        let mut groups = Vec::new();
+        let mut groups: Vec<(Revision, Vec<WatchEvent>)> = Vec::new();
+        // Put events of `groups` whose record left the value out (format 4), by key: the
+        // key's latest one, whose value is the `prev_kv` of the key's next event, or in `kv`.
+        let mut pending: HashMap<Vec<u8>, (usize, usize)> = HashMap::new();
         let mut covered = current;
         let mut scanned = 0;
+        // Past the chunk, later records are read only to fill pending values in.
+        let mut filling = false;
         'records: for entry in history.range(from..)? {
             let (_, data) = entry?;
             for (rev, events) in tables::decode_history(data.value())? {
                 if rev < from {
                     continue;
                 }
-                if scanned == max_revisions {
+                if !filling && scanned == max_revisions {
                     covered = rev - 1;
+                    fill_from_kv(&rtxn, &mut groups, &mut pending)?;
+                    filling = true;
+                }
+                if filling && pending.is_empty() {
                     break 'records;
                 }
                 scanned += 1;
-                let mut events = tables::decode_events(events)?;
-                events.retain(|ev| range.contains(&ev.kv.key));
-                if !events.is_empty() {
-                    groups.push((rev, events));
+                let mut group = None;
+                for (ev, elided) in tables::decode_events_marked(events)? {
+                    if !range.contains(&ev.kv.key) {
+                        continue;
+                    }
+                    if let Some(prev) = &ev.prev_kv
+                        && let Some((g, e)) = pending.remove(&ev.kv.key)
+                    {
+                        let target = &mut groups[g].1[e].kv;
+                        if target.mod_revision != prev.mod_revision {
+                            return Err(corrupt_history(&ev.kv.key, target.mod_revision));
+                        }
+                        target.value = prev.value.clone();
+                    }
+                    if filling {
+                        continue;
+                    }
+                    let g = *group.get_or_insert_with(|| {
+                        groups.push((rev, Vec::new()));
+                        groups.len() - 1
+                    });
+                    if elided {
+                        pending.insert(ev.kv.key.clone(), (g, groups[g].1.len()));
+                    }
+                    groups[g].1.push(ev);
                 }
             }
+        }
+        fill_from_kv(&rtxn, &mut groups, &mut pending)?;
+        if let Some((key, (g, e))) = pending.into_iter().next() {
+            return Err(corrupt_history(&key, groups[g].1[e].kv.mod_revision));
         }
         Ok(HistoryChunk {
             groups,
@@ -166,4 +200,43 @@ impl HistorySource for Reader {
             done: covered == current,
         })
     }
+}
+
+/// Fills the pending put values that are still the keys' current values (`kv` at the same
+/// snapshot holds them with the same mod revision).
+fn fill_from_kv(
+    rtxn: &ReadTransaction,
+    groups: &mut [(Revision, Vec<WatchEvent>)],
+    pending: &mut HashMap<Vec<u8>, (usize, usize)>,
+) -> Result<(), StoreError> {
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let kv = rtxn.open_table(KV)?;
+    let mut filled = Vec::new();
+    for (key, &(g, e)) in pending.iter() {
+        if let Some(data) = kv.get(key.as_slice())? {
+            let live = tables::decode_kv(key, data.value(), true)?;
+            let target = &mut groups[g].1[e].kv;
+            if live.mod_revision == target.mod_revision {
+                target.value = live.value;
+                filled.push(key.clone());
+            }
+        }
+    }
+    for key in filled {
+        pending.remove(&key);
+    }
+    Ok(())
+}
+
+/// A put whose value is in neither a later event nor `kv`: the history is inconsistent.
+fn corrupt_history(key: &[u8], mod_revision: Revision) -> StoreError {
+    StoreError::backend(std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        format!(
+            "corrupt history: no value for {} at revision {mod_revision}",
+            String::from_utf8_lossy(key)
+        ),
+    ))
 }

@@ -6,7 +6,10 @@
 //!   the batch with its events, each with its previous key-value, so watches can replay with
 //!   `prev_kv` and ranges at a past revision can undo newer events. One B-tree insert per
 //!   batch instead of one per revision (format 3; formats 1 and 2 held one record per
-//!   revision and are upgraded on open).
+//!   revision and are upgraded on open). From format 4 a put event's new value is left out
+//!   of the record (it is in `kv` while current, then the `prev_kv` of the key's next event):
+//!   each value is stored once in the history, not twice. Records with values (format 3, or
+//!   written by a WAL redo) stay valid; `reader.rs` fills elided values in.
 //! - `meta`: the current and the compacted revision; the revision last made durable by a
 //!   checkpoint and the current WAL epoch (`checkpoint.rs`, `wal.rs`).
 //!
@@ -33,7 +36,9 @@ pub(crate) const META_WAL_EPOCH: &str = "wal_epoch";
 /// 2: the file may be behind its write-ahead log (`<file>.wal`), which must be replayed
 /// first; a version-1 file (no WAL) is upgraded on open. Version 1 binaries refuse version 2,
 /// as they would ignore the WAL.
-pub(crate) const FORMAT_VERSION: i64 = 3;
+pub(crate) const FORMAT_VERSION: i64 = 4;
+/// History records hold every new value (opened as is: version 4 reads them).
+pub(crate) const FORMAT_VERSION_FULL_VALUES: i64 = 3;
 /// One history record per revision (upgraded to [`FORMAT_VERSION`] on open).
 pub(crate) const FORMAT_VERSION_PER_REVISION: i64 = 2;
 /// The previous version, still opened (and upgraded).
@@ -103,7 +108,21 @@ pub(crate) fn decode_history(data: &[u8]) -> Result<Vec<(Revision, &[u8])>, Stor
     Ok(out)
 }
 
+/// Encodes the events of one revision with every value (WAL records, which redo `kv`).
 pub(crate) fn encode_events(events: &[WatchEvent]) -> Vec<u8> {
+    encode_events_with(events, false)
+}
+
+/// Encodes the events of one revision for a `history` record: put events without their new
+/// value (see the module docs).
+pub(crate) fn encode_events_elided(events: &[WatchEvent]) -> Vec<u8> {
+    encode_events_with(events, true)
+}
+
+/// Tag bit of an event whose new value is left out.
+const ELIDED: u8 = 4;
+
+fn encode_events_with(events: &[WatchEvent], elide: bool) -> Vec<u8> {
     let size: usize = events
         .iter()
         .map(|e| {
@@ -113,15 +132,19 @@ pub(crate) fn encode_events(events: &[WatchEvent]) -> Vec<u8> {
     let mut out = Vec::with_capacity(4 + size);
     out.extend_from_slice(&(events.len() as u32).to_le_bytes());
     for ev in events {
-        out.push(match (ev.kind, ev.prev_kv.is_some()) {
+        let elided = elide && ev.kind == EventType::Put;
+        let tag = match (ev.kind, ev.prev_kv.is_some()) {
             (EventType::Put, false) => 0,
             (EventType::Put, true) => 1,
             (EventType::Delete, false) => 2,
             (EventType::Delete, true) => 3,
-        });
+        };
+        out.push(if elided { tag | ELIDED } else { tag });
         put_bytes(&mut out, &ev.kv.key);
         put_meta(&mut out, &ev.kv);
-        put_bytes(&mut out, &ev.kv.value);
+        if !elided {
+            put_bytes(&mut out, &ev.kv.value);
+        }
         if let Some(prev) = &ev.prev_kv {
             put_meta(&mut out, prev);
             put_bytes(&mut out, &prev.value);
@@ -130,25 +153,39 @@ pub(crate) fn encode_events(events: &[WatchEvent]) -> Vec<u8> {
     out
 }
 
+/// Decodes the events of one revision; an elided value decodes as empty (see
+/// [`decode_events_marked`]).
 pub(crate) fn decode_events(data: &[u8]) -> Result<Vec<WatchEvent>, StoreError> {
+    Ok(decode_events_marked(data)?
+        .into_iter()
+        .map(|(ev, _)| ev)
+        .collect())
+}
+
+/// Decodes the events of one revision, each with whether its new value was left out.
+pub(crate) fn decode_events_marked(data: &[u8]) -> Result<Vec<(WatchEvent, bool)>, StoreError> {
     let mut r = Reader(data);
     let n = r.u32()? as usize;
     let mut events = Vec::with_capacity(n.min(1024));
     for _ in 0..n {
         let tag = r.u8()?;
-        let kind = if tag < 2 {
+        if tag > (3 | ELIDED) || (tag & ELIDED != 0 && tag & 2 != 0) {
+            return Err(corrupt("history"));
+        }
+        let elided = tag & ELIDED != 0;
+        let kind = if tag & 2 == 0 {
             EventType::Put
         } else {
             EventType::Delete
         };
         let key = r.bytes()?.to_vec();
-        let kv = r.kv(&key)?;
-        let prev_kv = if tag % 2 == 1 {
-            Some(r.kv(&key)?)
+        let kv = r.kv(&key, !elided)?;
+        let prev_kv = if tag & 1 == 1 {
+            Some(r.kv(&key, true)?)
         } else {
             None
         };
-        events.push(WatchEvent { kind, kv, prev_kv });
+        events.push((WatchEvent { kind, kv, prev_kv }, elided));
     }
     Ok(events)
 }
@@ -192,9 +229,13 @@ impl<'a> Reader<'a> {
         let n = self.u32()? as usize;
         self.take(n)
     }
-    fn kv(&mut self, key: &[u8]) -> Result<KeyValue, StoreError> {
+    fn kv(&mut self, key: &[u8], with_value: bool) -> Result<KeyValue, StoreError> {
         let (create_revision, mod_revision, version) = (self.i64()?, self.i64()?, self.i64()?);
-        let value = Bytes::copy_from_slice(self.bytes()?);
+        let value = if with_value {
+            Bytes::copy_from_slice(self.bytes()?)
+        } else {
+            Bytes::new()
+        };
         Ok(KeyValue {
             key: key.to_vec(),
             value,
@@ -255,6 +296,31 @@ mod tests {
         ];
         assert_eq!(decode_events(&encode_events(&events)).unwrap(), events);
         assert!(decode_events(&encode_events(&events)[..10]).is_err());
+        // Put values left out of history records; everything else is kept.
+        let marked = decode_events_marked(&encode_events_elided(&events)).unwrap();
+        assert_eq!(
+            marked.iter().map(|(_, e)| *e).collect::<Vec<_>>(),
+            [true, true, false]
+        );
+        for ((got, _), want) in marked.iter().zip(&events) {
+            let expect_value = if want.kind == EventType::Put {
+                Bytes::new()
+            } else {
+                want.kv.value.clone()
+            };
+            assert_eq!(got.kv.value, expect_value);
+            assert_eq!(
+                (got.kind, &got.kv.key, got.kv.mod_revision, got.kv.version),
+                (
+                    want.kind,
+                    &want.kv.key,
+                    want.kv.mod_revision,
+                    want.kv.version
+                )
+            );
+            assert_eq!(got.prev_kv, want.prev_kv);
+        }
+        assert!(encode_events_elided(&events).len() < encode_events(&events).len());
     }
 
     #[test]

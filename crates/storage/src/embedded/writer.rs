@@ -334,6 +334,8 @@ impl Writer {
         };
         let mut outcomes = Vec::with_capacity(requests.len());
         let mut published = Vec::new();
+        // The history record's events leave put values out; the WAL record keeps them.
+        let mut history_revisions = Vec::new();
         let purge_pending;
         {
             let mut kv = wtxn.open_table(KV)?;
@@ -346,6 +348,8 @@ impl Writer {
                         if !applied.events.is_empty() {
                             current = applied.response.revision;
                             let data = tables::encode_events(&applied.events);
+                            history_revisions
+                                .push((current, tables::encode_events_elided(&applied.events)));
                             published.push((current, applied.events));
                             record.revisions.push((current, data));
                         }
@@ -360,8 +364,8 @@ impl Writer {
                     }
                 }
             }
-            if !record.revisions.is_empty() {
-                let data = tables::encode_history(&record.revisions);
+            if !history_revisions.is_empty() {
+                let data = tables::encode_history(&history_revisions);
                 history.insert(current, data.as_slice())?;
             }
             if let Some(target) = auto_target
