@@ -33,15 +33,16 @@ pub(crate) const META_FORMAT: &str = "format_version";
 pub(crate) const META_DURABLE_REVISION: &str = "durable_revision";
 /// The WAL epoch whose frames follow redb's durable state (missing: 0).
 pub(crate) const META_WAL_EPOCH: &str = "wal_epoch";
-/// 2: the file may be behind its write-ahead log (`<file>.wal`), which must be replayed
-/// first; a version-1 file (no WAL) is upgraded on open. Version 1 binaries refuse version 2,
-/// as they would ignore the WAL.
+/// The current format. Since 2 the file may be behind its write-ahead log (`<file>.wal`),
+/// which must be replayed first; since 3 history records hold a whole group commit; since 4
+/// they leave put values out. Older versions are upgraded on open; a binary refuses newer
+/// ones (a version-1 binary would ignore the WAL, a version-3 one would read empty values).
 pub(crate) const FORMAT_VERSION: i64 = 4;
 /// History records hold every new value (opened as is: version 4 reads them).
 pub(crate) const FORMAT_VERSION_FULL_VALUES: i64 = 3;
 /// One history record per revision (upgraded to [`FORMAT_VERSION`] on open).
 pub(crate) const FORMAT_VERSION_PER_REVISION: i64 = 2;
-/// The previous version, still opened (and upgraded).
+/// No write-ahead log (upgraded on open).
 pub(crate) const FORMAT_VERSION_NO_WAL: i64 = 1;
 
 fn corrupt(what: &str) -> StoreError {
