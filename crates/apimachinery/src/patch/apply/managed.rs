@@ -155,3 +155,74 @@ pub(crate) fn strip_set(set: &mut FieldSet) {
     });
     set.difference(strip);
 }
+
+/// Upstream's cap on `Update` entries (`DefaultMaxUpdateManagers`).
+pub(crate) const MAX_UPDATE_MANAGERS: usize = 10;
+
+/// The bucket the oldest `Update` entries are merged into, one per API version.
+pub(crate) const ANCIENT_CHANGES: &str = "ancient-changes";
+
+/// Keeps at most `max` `Update` entries, as upstream's field manager does after every update
+/// (not apply): oldest first (by time in seconds, then by identity), each entry of an API
+/// version already seen is merged into that version's `ancient-changes` bucket (the first
+/// entry seen of the version becomes the bucket if there is none), which takes the merged
+/// entry's time, until `max` remain.
+pub(crate) fn cap_update_managers(managers: &mut Vec<ManagedFieldsEntry>, max: usize) {
+    let mut updaters: Vec<usize> = (0..managers.len())
+        .filter(|&i| managers[i].operation == Operation::Update)
+        .collect();
+    if updaters.len() <= max {
+        return;
+    }
+    let seconds = |e: &ManagedFieldsEntry| {
+        e.time
+            .as_deref()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map_or(0, |t| t.timestamp())
+    };
+    let identity = |e: &ManagedFieldsEntry| {
+        (
+            e.manager.clone(),
+            e.api_version.clone(),
+            e.subresource.clone(),
+        )
+    };
+    updaters.sort_by_cached_key(|&i| (seconds(&managers[i]), identity(&managers[i])));
+    let mut first_of_version: std::collections::HashMap<String, usize> =
+        std::collections::HashMap::new();
+    let mut merged = vec![false; managers.len()];
+    let mut remaining = updaters.len();
+    for &i in &updaters {
+        if remaining <= max {
+            break;
+        }
+        let version = managers[i].api_version.clone();
+        let Some(&first) = first_of_version.get(&version) else {
+            first_of_version.insert(version, i);
+            continue;
+        };
+        let bucket = (0..managers.len())
+            .find(|&j| {
+                !merged[j]
+                    && managers[j].manager == ANCIENT_CHANGES
+                    && managers[j].operation == Operation::Update
+                    && managers[j].api_version == version
+                    && managers[j].subresource.is_none()
+            })
+            .unwrap_or_else(|| {
+                managers[first].manager = ANCIENT_CHANGES.to_string();
+                managers[first].subresource = None;
+                first
+            });
+        let set = std::mem::take(&mut managers[i].set);
+        managers[bucket].set.union(&set);
+        managers[bucket].time = managers[i].time.clone();
+        merged[i] = true;
+        remaining -= 1;
+    }
+    let mut i = 0;
+    managers.retain(|_| {
+        i += 1;
+        !merged[i - 1]
+    });
+}

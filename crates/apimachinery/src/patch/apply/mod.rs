@@ -24,7 +24,8 @@ pub use managed::ManagedFieldsEntry;
 use serde_json::{Map, Value};
 
 use self::managed::{
-    decode_managed_fields, encode_entry, encode_managed_fields, is_reset, strip_set,
+    MAX_UPDATE_MANAGERS, cap_update_managers, decode_managed_fields, encode_entry,
+    encode_managed_fields, is_reset, strip_set,
 };
 use self::typed::Typer;
 use super::PatchError;
@@ -397,6 +398,7 @@ pub fn try_update_managed_fields(
         strip_set(&mut e.set);
     }
     managers.retain(|e| !e.set.is_empty());
+    cap_update_managers(&mut managers, MAX_UPDATE_MANAGERS);
     set_managed_fields(new, &managers);
     Ok(())
 }
@@ -978,5 +980,72 @@ mod tests {
         bad["metadata"]["managedFields"] = obj["metadata"]["managedFields"].clone();
         update_managed_fields(Some(&obj), &mut bad, "m", "apps/v1", T1, s);
         assert!(bad["metadata"].get("managedFields").is_none());
+    }
+
+    #[test]
+    fn update_managers_are_capped_into_ancient_changes() {
+        let time = |i: usize| format!("2026-01-01T00:00:{i:02}Z");
+        let mut data = serde_json::Map::new();
+        let mut entries = Vec::new();
+        for i in 0..11 {
+            data.insert(format!("k{i}"), json!("v"));
+            entries.push(json!({
+                "manager": format!("m{i:02}"), "operation": "Update", "apiVersion": "v1",
+                "time": time(i), "fieldsType": "FieldsV1",
+                "fieldsV1": {"f:data": {format!("f:k{i}"): {}}},
+            }));
+        }
+        // an Apply entry does not count
+        entries.push(json!({
+            "manager": "applier", "operation": "Apply", "apiVersion": "v1", "time": time(0),
+            "fieldsType": "FieldsV1", "fieldsV1": {"f:metadata": {"f:labels": {"f:a": {}}}},
+        }));
+        let old = json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "c", "labels": {"a": "b"}, "managedFields": entries},
+            "data": data});
+        // manager "new" sets data.knew on `old`
+        let write = |old: &Value, value: &str| {
+            let mut new = old.clone();
+            new["metadata"]
+                .as_object_mut()
+                .unwrap()
+                .remove("managedFields");
+            new["data"]["knew"] = json!(value);
+            let now = time(59);
+            update_managed_fields(Some(old), &mut new, "new", "v1", &now, Schema::builtin());
+            new
+        };
+        let new = write(&old, "v");
+        let mf = new["metadata"]["managedFields"].as_array().unwrap();
+        let names: Vec<&str> = mf.iter().map(|e| e["manager"].as_str().unwrap()).collect();
+        assert_eq!(
+            names,
+            [
+                "applier",
+                "ancient-changes",
+                "m03",
+                "m04",
+                "m05",
+                "m06",
+                "m07",
+                "m08",
+                "m09",
+                "m10",
+                "new"
+            ]
+        );
+        let bucket = &mf[1];
+        assert_eq!(bucket["operation"], "Update");
+        assert_eq!(bucket["time"], time(2));
+        assert_eq!(
+            bucket["fieldsV1"],
+            json!({"f:data": {"f:k0": {}, "f:k1": {}, "f:k2": {}}})
+        );
+        // ten Update entries: nothing more to merge on the next write
+        let next = write(&new, "w");
+        assert_eq!(
+            next["metadata"]["managedFields"].as_array().unwrap().len(),
+            11
+        );
     }
 }
