@@ -241,25 +241,18 @@ fn render_list(
             if let Some(c) = continue_token {
                 md["continue"] = Value::String(c);
             }
-            let mut out =
-                Vec::with_capacity(64 + items.iter().map(|o| o.json.len() + 1).sum::<usize>());
-            out.extend_from_slice(
-                format!(
-                    "{{\"kind\":\"{}List\",\"apiVersion\":\"{}\",\"metadata\":{},\"items\":[",
-                    rest.res.kind,
-                    rest.res.api_version(),
-                    md
-                )
-                .as_bytes(),
+            let head = format!(
+                "{{\"kind\":\"{}List\",\"apiVersion\":\"{}\",\"metadata\":{},\"items\":[",
+                rest.res.kind,
+                rest.res.api_version(),
+                md
             );
-            for (i, o) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                out.extend_from_slice(&o.json);
-            }
-            out.extend_from_slice(b"]}");
-            Ok(response::json_bytes(StatusCode::OK, out))
+            Ok(response::json_list(
+                StatusCode::OK,
+                head.into_bytes(),
+                items.to_vec(),
+                b"]}",
+            ))
         }
         out => {
             let mut md = json!({"resourceVersion": rv.to_string()});
