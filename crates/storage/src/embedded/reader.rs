@@ -190,7 +190,9 @@ impl HistorySource for Reader {
                 }
             }
         }
-        fill_from_kv(&rtxn, &mut groups, &mut pending)?;
+        if !filling {
+            fill_from_kv(&rtxn, &mut groups, &mut pending)?;
+        }
         if let Some((key, (g, e))) = pending.into_iter().next() {
             return Err(corrupt_history(&key, groups[g].1[e].kv.mod_revision));
         }

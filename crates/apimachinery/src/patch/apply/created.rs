@@ -11,6 +11,7 @@
 
 use serde_json::{Map, Value};
 
+use super::managed::{UNOWNED_FIELDS, UNOWNED_METADATA};
 use super::typed::{ListKind, Ty, Typer, is_empty_container};
 use crate::patch::PatchError;
 
@@ -45,27 +46,22 @@ impl Node {
         Some(&mut self.children[i].1)
     }
 
-    /// Removes the fields no manager owns: type and identity metadata (as `strip_set`).
+    /// Removes the fields no manager owns: type and identity metadata (the lists
+    /// `strip_set` removes).
     pub(crate) fn strip(&mut self) {
-        self.unmark("f:apiVersion");
-        self.unmark("f:kind");
-        if let Some(meta) = self.unmark("f:metadata") {
-            for f in [
-                "f:name",
-                "f:namespace",
-                "f:creationTimestamp",
-                "f:selfLink",
-                "f:uid",
-                "f:clusterName",
-                "f:generation",
-                "f:managedFields",
-                "f:resourceVersion",
-            ] {
-                meta.unmark(f);
-            }
-            if meta.is_empty() {
-                self.unmark("f:metadata");
-            }
+        let key = |name: &str| format!("f:{name}");
+        for top in UNOWNED_FIELDS {
+            self.unmark(&key(top));
+        }
+        let Some(i) = self.children.iter().position(|(k, _)| k == "f:metadata") else {
+            return;
+        };
+        let meta = &mut self.children[i].1;
+        for f in UNOWNED_METADATA {
+            meta.unmark(&key(f));
+        }
+        if meta.is_empty() {
+            self.children.remove(i);
         }
     }
 

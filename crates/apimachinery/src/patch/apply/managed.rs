@@ -129,26 +129,32 @@ pub(crate) fn encode_entry(e: &ManagedFieldsEntry, fields_v1: Value) -> Value {
     Value::Object(m)
 }
 
+/// The top-level fields no manager owns (`metadata` itself included, not its other fields).
+pub(crate) const UNOWNED_FIELDS: [&str; 3] = ["apiVersion", "kind", "metadata"];
+
+/// The fields of `metadata` no manager owns: identity and bookkeeping.
+pub(crate) const UNOWNED_METADATA: [&str; 9] = [
+    "name",
+    "namespace",
+    "creationTimestamp",
+    "selfLink",
+    "uid",
+    "clusterName",
+    "generation",
+    "managedFields",
+    "resourceVersion",
+];
+
 /// Remove the fields no manager owns: type and identity metadata.
 pub(crate) fn strip_set(set: &mut FieldSet) {
     static STRIP: std::sync::OnceLock<FieldSet> = std::sync::OnceLock::new();
     let strip = STRIP.get_or_init(|| {
         let f = |n: &str| PathElement::Field(n.to_string());
         let mut strip = FieldSet::new();
-        strip.insert(&[f("apiVersion")]);
-        strip.insert(&[f("kind")]);
-        strip.insert(&[f("metadata")]);
-        for m in [
-            "name",
-            "namespace",
-            "creationTimestamp",
-            "selfLink",
-            "uid",
-            "clusterName",
-            "generation",
-            "managedFields",
-            "resourceVersion",
-        ] {
+        for top in UNOWNED_FIELDS {
+            strip.insert(&[f(top)]);
+        }
+        for m in UNOWNED_METADATA {
             strip.insert(&[f("metadata"), f(m)]);
         }
         strip
