@@ -151,26 +151,43 @@ impl ApiError {
             "the object has been modified; please apply your changes to the latest version and try again",
         )
     }
-    /// 422 Invalid with every field error as a cause.
+    /// 422 Invalid with every field error as a cause, as upstream's `NewInvalid`: each
+    /// cause's message is the error without its path (which is in `field`); the Status
+    /// message names the kind qualified by its group (`Deployment.apps "x" is invalid: ...`)
+    /// and lists the distinct errors, bracketed when there are several.
     pub fn invalid(kind: &str, group: &str, name: &str, errs: &[FieldError]) -> Self {
-        let list = errs.iter().map(|e| e.to_string()).collect::<Vec<_>>();
-        let joined = if list.len() == 1 {
-            list[0].clone()
-        } else {
-            format!("[{}]", list.join(", "))
+        let mut list: Vec<String> = Vec::with_capacity(errs.len());
+        for e in errs {
+            let s = e.to_string();
+            if !list.contains(&s) {
+                list.push(s);
+            }
+        }
+        let joined = match list.len() {
+            0 => String::new(),
+            1 => format!(": {}", list[0]),
+            _ => format!(": [{}]", list.join(", ")),
         };
         let causes = errs
             .iter()
             .map(|e| StatusCause {
                 reason: e.kind.reason().to_string(),
-                message: e.to_string(),
+                message: e.body(),
                 field: e.field.clone(),
             })
             .collect();
+        let qualified = if group.is_empty() {
+            kind.to_string()
+        } else {
+            format!("{kind}.{group}")
+        };
         Self::new(
             422,
             "Invalid",
-            format!("{} \"{}\" is invalid: {}", kind, name, joined),
+            format!(
+                "{qualified} {} is invalid{joined}",
+                crate::gofmt::go_quote(name)
+            ),
         )
         .with_details(StatusDetails {
             name: name.to_string(),
@@ -326,11 +343,33 @@ mod tests {
         let s = ApiError::invalid("Deployment", "apps", "Bad_Name", &errs).to_status();
         assert_eq!(s["reason"], "Invalid");
         assert_eq!(s["details"]["causes"].as_array().unwrap().len(), 2);
-        assert!(
-            s["message"]
-                .as_str()
-                .unwrap()
-                .starts_with("Deployment \"Bad_Name\" is invalid: [")
+        assert_eq!(
+            s["message"],
+            "Deployment.apps \"Bad_Name\" is invalid: [metadata.name: Required value, \
+             metadata.name: Invalid value: \"Bad_Name\": must be lowercase]"
         );
+        // causes carry the message without the path, which is in `field`
+        assert_eq!(
+            s["details"]["causes"][1]["message"],
+            "Invalid value: \"Bad_Name\": must be lowercase"
+        );
+        assert_eq!(s["details"]["causes"][1]["field"], "metadata.name");
+        assert_eq!(s["details"]["causes"][0]["message"], "Required value");
+    }
+
+    #[test]
+    fn invalid_core_kind_and_repeated_errors() {
+        let p = FieldPath::root("spec").child("containers").index(0);
+        let e = FieldError::invalid_number(
+            &p.child("port"),
+            99999,
+            "must be between 1 and 65535, inclusive",
+        );
+        let s = ApiError::invalid("Pod", "", "p", &[e.clone(), e]).to_status();
+        assert_eq!(
+            s["message"],
+            "Pod \"p\" is invalid: spec.containers[0].port: Invalid value: 99999: must be between 1 and 65535, inclusive"
+        );
+        assert_eq!(s["details"]["causes"].as_array().unwrap().len(), 2);
     }
 }

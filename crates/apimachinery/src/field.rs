@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::gofmt::go_quote;
+
 /// A path to a field, rendered like `spec.containers[0].ports[1].containerPort`
 /// or `metadata.labels[app]`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -127,7 +129,12 @@ impl FieldError {
     }
     /// Invalid value (the value is shown quoted, as upstream does for strings).
     pub fn invalid(p: &FieldPath, value: impl fmt::Display, detail: impl Into<String>) -> Self {
-        Self::new(ErrorKind::Invalid, p, Some(format!("\"{value}\"")), detail)
+        Self::new(
+            ErrorKind::Invalid,
+            p,
+            Some(go_quote(&value.to_string())),
+            detail,
+        )
     }
     /// Invalid value for a number (shown unquoted).
     pub fn invalid_number(p: &FieldPath, value: i64, detail: impl Into<String>) -> Self {
@@ -150,13 +157,18 @@ impl FieldError {
         Self::new(
             ErrorKind::NotSupported,
             p,
-            Some(format!("\"{value}\"")),
+            Some(go_quote(&value.to_string())),
             detail,
         )
     }
     /// Duplicate value.
     pub fn duplicate(p: &FieldPath, value: impl fmt::Display) -> Self {
-        Self::new(ErrorKind::Duplicate, p, Some(format!("\"{value}\"")), "")
+        Self::new(
+            ErrorKind::Duplicate,
+            p,
+            Some(go_quote(&value.to_string())),
+            "",
+        )
     }
     /// Forbidden.
     pub fn forbidden(p: &FieldPath, detail: impl Into<String>) -> Self {
@@ -182,21 +194,36 @@ impl FieldError {
     }
     /// Not found.
     pub fn not_found(p: &FieldPath, value: impl fmt::Display) -> Self {
-        Self::new(ErrorKind::NotFound, p, Some(format!("\"{value}\"")), "")
+        Self::new(
+            ErrorKind::NotFound,
+            p,
+            Some(go_quote(&value.to_string())),
+            "",
+        )
+    }
+}
+
+impl FieldError {
+    /// The message without the field path, as upstream's `ErrorBody()`: what goes
+    /// into a `StatusCause.message` (`Invalid value: "Bad_Name": a lowercase ...`).
+    pub fn body(&self) -> String {
+        let mut s = String::from(self.kind.text());
+        if let Some(v) = &self.value {
+            s.push_str(": ");
+            s.push_str(v);
+        }
+        if !self.detail.is_empty() {
+            s.push_str(": ");
+            s.push_str(&self.detail);
+        }
+        s
     }
 }
 
 impl fmt::Display for FieldError {
     /// `metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain ...`
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.field, self.kind.text())?;
-        if let Some(v) = &self.value {
-            write!(f, ": {v}")?;
-        }
-        if !self.detail.is_empty() {
-            write!(f, ": {}", self.detail)?;
-        }
-        Ok(())
+        write!(f, "{}: {}", self.field, self.body())
     }
 }
 

@@ -5,6 +5,7 @@
 pub mod codec;
 pub mod errors;
 pub mod field;
+pub mod gofmt;
 pub mod patch;
 pub mod schema;
 pub mod selectors;

@@ -50,7 +50,7 @@ pub fn invalid_raw(
 /// Render a value the way upstream's `field.Error` does.
 pub fn render(v: &Value) -> String {
     match v {
-        Value::String(s) => format!("{s:?}"),
+        Value::String(s) => apimachinery::gofmt::go_quote(s),
         Value::Null => "null".to_string(),
         Value::Number(_) | Value::Bool(_) => v.to_string(),
         _ => v.to_string(),

@@ -89,7 +89,7 @@ pub fn delete_options(rest: &Rest<'_>, body: &[u8]) -> Result<DeleteOptions, Api
         if !matches!(p.as_str(), "Orphan" | "Background" | "Foreground") {
             return Err(ApiError::invalid(
                 "DeleteOptions",
-                "",
+                "meta.k8s.io",
                 "",
                 &[apimachinery::field::FieldError::not_supported(
                     &apimachinery::field::FieldPath::root("propagationPolicy"),

@@ -114,12 +114,7 @@ pub async fn watch(rest: &Rest<'_>) -> Result<Response<Body>, ApiError> {
             ));
         }
         if !errs.is_empty() {
-            return Err(ApiError::invalid(
-                "ListOptions.meta.k8s.io",
-                "meta.k8s.io",
-                "",
-                &errs,
-            ));
+            return Err(ApiError::invalid("ListOptions", "meta.k8s.io", "", &errs));
         }
     } else if !rv_match.is_empty() {
         return Err(ApiError::bad_request(
