@@ -7,6 +7,7 @@ pub mod errors;
 pub mod field;
 pub mod gofmt;
 pub mod patch;
+pub mod quantity;
 pub mod schema;
 pub mod selectors;
 pub mod validation;

@@ -59,8 +59,8 @@ pub enum Type {
     Array(Box<Type>),
     /// A string (the `format`, if any, e.g. `date-time`, `byte`, `int-or-string`).
     String(Option<String>),
-    /// An integer.
-    Integer,
+    /// An integer (the `format`: `int32` or `int64`).
+    Integer(Option<String>),
     /// A number.
     Number,
     /// A boolean.
@@ -254,7 +254,7 @@ fn parse_type(v: &Value) -> Type {
             v.get("items").map(parse_type).unwrap_or(Type::Any),
         )),
         Some("string") => Type::String(string_of(v, "format")),
-        Some("integer") => Type::Integer,
+        Some("integer") => Type::Integer(string_of(v, "format")),
         Some("number") => Type::Number,
         Some("boolean") => Type::Boolean,
         _ => Type::Any,

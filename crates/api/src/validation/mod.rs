@@ -6,7 +6,7 @@
 pub mod names;
 pub mod objectmeta;
 pub mod pod;
-pub mod quantity;
+pub use apimachinery::quantity;
 pub mod value;
 
 use apimachinery::field::{ErrorKind, FieldError, FieldPath};

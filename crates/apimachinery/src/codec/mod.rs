@@ -6,6 +6,7 @@
 
 pub mod json;
 pub mod protobuf;
+pub mod typed;
 pub mod yaml;
 
 pub use json::from_json_strict;

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::Rest;
 use super::store::Change;
-use super::write::{self, Decoded, check_name, reply};
+use super::write::{self, Decoded, Source, check_name, reply};
 use crate::meta;
 use crate::negotiation::{self, BodyType};
 use crate::patching;
@@ -36,6 +36,9 @@ pub async fn patch(rest: &Rest<'_>, body: Bytes) -> Result<Response<Body>, ApiEr
         ));
     }
     let patch_doc = patching::parse_patch(bt, &body)?;
+    if bt == BodyType::ApplyPatch {
+        patching::check_applied(rest.res, &patch_doc)?;
+    }
     let dry = rest.dry_run()?;
     let name = rest.info.name.clone();
     let gr = rest.res.group_resource();
@@ -51,8 +54,12 @@ pub async fn patch(rest: &Rest<'_>, body: Bytes) -> Result<Response<Body>, ApiEr
             if !patched_rv.is_empty() && patched_rv != meta::resource_version(cur) {
                 return Err(ApiError::stale_resource_version(&gr, &name));
             }
-            let (raw, dups) = (patched, Vec::new());
-            let Decoded { obj, warnings: w } = write::admit_shape(rest, raw, dups)?;
+            let source = match bt {
+                BodyType::StrategicMergePatch => Source::StrategicPatch(&patch_doc),
+                BodyType::ApplyPatch => Source::Applied,
+                _ => Source::Patched,
+            };
+            let Decoded { obj, warnings: w } = write::admit_shape(rest, patched, vec![], source)?;
             warnings = w;
             let mut new = obj;
             check_name(&new, &name)?;
@@ -79,7 +86,8 @@ pub async fn patch(rest: &Rest<'_>, body: Bytes) -> Result<Response<Body>, ApiEr
             // apply to a missing object creates it
             let applied =
                 patching::apply_patch(rest.res, bt, &Value::Null, &patch_doc, &manager, force)?;
-            let Decoded { obj, warnings: w } = write::admit_shape(rest, applied, vec![])?;
+            let Decoded { obj, warnings: w } =
+                write::admit_shape(rest, applied, vec![], Source::Applied)?;
             warnings = w;
             check_name(&obj, &name)?;
             let created = write::create_object(rest, obj, "").await?;

@@ -1,14 +1,15 @@
 //! The `scale`, `binding` and `eviction` subresources.
 
-use apimachinery::ApiError;
 use apimachinery::field::{FieldError, FieldPath};
 use apimachinery::selectors::labels;
+use apimachinery::{ApiError, Gvk};
 use bytes::Bytes;
 use http::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
 use super::Rest;
 use super::store::Change;
+use super::write::Source;
 use crate::meta;
 use crate::negotiation;
 use crate::patching;
@@ -50,6 +51,10 @@ pub fn scale_of(obj: &Value) -> Value {
     })
 }
 
+fn scale_gvk() -> Gvk {
+    Gvk::new("autoscaling", "v1", "Scale")
+}
+
 /// GET/PUT/PATCH of `/scale`.
 pub async fn scale(
     rest: &Rest<'_>,
@@ -73,8 +78,7 @@ pub async fn scale(
     }
     let bt = negotiation::body_type(rest.header("content-type"))?;
     let input = if *method == Method::PUT {
-        let (v, _) = super::write::decode_raw(rest, &body)?;
-        Some(v)
+        Some(super::write::decode_body_as(rest, &body, &scale_gvk())?)
     } else {
         None
     };
@@ -91,7 +95,15 @@ pub async fn scale(
             let current_scale = scale_of(cur);
             let new_scale = match (&input, &patch_doc) {
                 (Some(v), _) => v.clone(),
-                (None, Some(p)) => patching::apply_scale_patch(bt, &current_scale, p)?,
+                (None, Some(p)) => {
+                    let mut patched = patching::apply_scale_patch(bt, &current_scale, p)?;
+                    let source = match bt {
+                        negotiation::BodyType::StrategicMergePatch => Source::StrategicPatch(p),
+                        _ => Source::Patched,
+                    };
+                    super::write::decode_typed(&mut patched, &scale_gvk(), vec![], source)?;
+                    patched
+                }
                 _ => unreachable!("PUT has a body, PATCH a patch"),
             };
             let rv = meta::resource_version(&new_scale);
@@ -140,7 +152,7 @@ pub async fn scale(
 
 /// POST `pods/{name}/binding`: assign the pod to a node.
 pub async fn binding(rest: &Rest<'_>, body: Bytes) -> Result<Response<Body>, ApiError> {
-    let (b, _) = super::write::decode_raw(rest, &body)?;
+    let b = super::write::decode_body_as(rest, &body, &Gvk::new("", "v1", "Binding"))?;
     let name = rest.info.name.clone();
     let target = b
         .pointer("/target/name")
@@ -226,7 +238,7 @@ pub async fn binding(rest: &Rest<'_>, body: Bytes) -> Result<Response<Body>, Api
 /// POST `pods/{name}/eviction`: delete the pod (disruption budgets are checked
 /// by the disruption controller's status, added with the controllers).
 pub async fn eviction(rest: &Rest<'_>, body: Bytes) -> Result<Response<Body>, ApiError> {
-    let (ev, _) = super::write::decode_raw(rest, &body)?;
+    let ev = super::write::decode_body_as(rest, &body, &Gvk::new("policy", "v1", "Eviction"))?;
     if ev
         .get("kind")
         .and_then(Value::as_str)
