@@ -54,6 +54,19 @@ fn is_print(c: char) -> bool {
         || (u & 0xFFFE) == 0xFFFE)
 }
 
+/// Go's name for the JSON type of a value (`number`, `object`), as its JSON decoder's
+/// errors name it.
+pub fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
 /// Go's `%v` of a value decoded from JSON into `interface{}` (maps print with sorted
 /// keys: `map[a:1 b:map[c:true]]`, lists as `[x y]`, null as `<nil>`, strings bare).
 pub fn go_value(v: &Value) -> String {

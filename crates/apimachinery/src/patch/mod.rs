@@ -139,18 +139,7 @@ impl From<PatchError> for ApiError {
     }
 }
 
-/// Go's name for the JSON type of a value, for upstream-shaped messages.
-pub(crate) fn go_kind(v: &serde_json::Value) -> &'static str {
-    use serde_json::Value;
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
-}
+pub(crate) use crate::gofmt::json_kind as go_kind;
 
 #[cfg(test)]
 mod tests {

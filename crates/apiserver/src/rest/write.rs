@@ -94,7 +94,7 @@ pub fn decode_raw(rest: &Rest<'_>, body: &[u8]) -> Result<RawBody, ApiError> {
     if !value.is_object() {
         let e = format!(
             "json: cannot unmarshal {} into Go value of type struct {{ APIVersion string \"json:\\\"apiVersion,omitempty\\\"\"; Kind string \"json:\\\"kind,omitempty\\\"\" }}",
-            json_kind(&value)
+            apimachinery::gofmt::json_kind(&value)
         );
         return Err(unrecognized(&e));
     }
@@ -102,23 +102,12 @@ pub fn decode_raw(rest: &Rest<'_>, body: &[u8]) -> Result<RawBody, ApiError> {
         if let Some(v) = value.get(f).filter(|v| !v.is_string() && !v.is_null()) {
             let e = format!(
                 "json: cannot unmarshal {} into Go struct field .{f} of type string",
-                json_kind(v)
+                apimachinery::gofmt::json_kind(v)
             );
             return Err(unrecognized(&e));
         }
     }
     Ok(RawBody { value, strict })
-}
-
-fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
 }
 
 /// Upstream's answer to a body whose kind cannot even be read: 400 `the object provided is

@@ -26,7 +26,7 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
-use crate::gofmt::go_value;
+use crate::gofmt::{go_value, json_kind as kind};
 use crate::quantity::Quantity;
 use crate::schema::{Definition, Schema, Type};
 
@@ -235,18 +235,6 @@ struct Walker<'s> {
     fatal: Option<DecodeError>,
 }
 
-/// The JSON kind of a value, as Go's `UnmarshalTypeError` names it.
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
-}
-
 /// A number as it was most likely written: serde_json keeps no literal, and its shortest
 /// form differs from the usual one only in an exponent's `+` (`1e+30`).
 fn literal(n: &serde_json::Number) -> String {
@@ -401,19 +389,12 @@ impl Walker<'_> {
                     return self.mismatch(at, v, ty, elem, Miss::Kind);
                 };
                 for (k, e) in m.iter_mut() {
-                    if self.stopped() {
-                        return;
-                    }
                     let here = At {
                         parent: Some(at),
                         seg: Seg::Key(k),
                         strukt: at.strukt,
                     };
-                    if e.is_null() {
-                        *e = self.zero(inner);
-                    } else {
-                        self.value(inner, e, &here, elem + 1);
-                    }
+                    self.element(inner, e, &here, elem);
                 }
             }
             Type::Array(inner) => {
@@ -421,19 +402,12 @@ impl Walker<'_> {
                     return self.mismatch(at, v, ty, elem, Miss::Kind);
                 };
                 for (i, e) in a.iter_mut().enumerate() {
-                    if self.stopped() {
-                        return;
-                    }
                     let here = At {
                         parent: Some(at),
                         seg: Seg::Index(i),
                         strukt: at.strukt,
                     };
-                    if e.is_null() {
-                        *e = self.zero(inner);
-                    } else {
-                        self.value(inner, e, &here, elem + 1);
-                    }
+                    self.element(inner, e, &here, elem);
                 }
             }
             Type::String(Some(f)) if f == "byte" => self.bytes(v, at, elem),
@@ -443,6 +417,16 @@ impl Walker<'_> {
             Type::Boolean if !v.is_boolean() => self.mismatch(at, v, ty, elem, Miss::Kind),
             Type::Object if !v.is_object() => self.mismatch(at, v, ty, elem, Miss::Kind),
             _ => {}
+        }
+    }
+
+    /// A list element or map value: `null` becomes the zero value Go leaves there.
+    fn element(&mut self, ty: &Type, e: &mut Value, at: &At<'_>, elem: usize) {
+        if self.stopped() {
+        } else if e.is_null() {
+            *e = self.zero(ty);
+        } else {
+            self.value(ty, e, at, elem + 1);
         }
     }
 
