@@ -73,6 +73,10 @@ pub struct StatusDetails {
     )]
     #[allow(missing_docs)]
     pub retry_after_seconds: Option<i32>,
+    /// Not a detail: the Status's `metadata.continue` (a fresh continue token with an
+    /// expired list), kept here so errors stay small.
+    #[serde(skip)]
+    pub list_continue: Option<String>,
 }
 
 /// A failed API call, as the `Status` object upstream returns.
@@ -273,13 +277,28 @@ impl ApiError {
             ..Default::default()
         })
     }
-    /// 504 Timeout.
-    pub fn timeout(message: impl Into<String>) -> Self {
-        Self::new(504, "Timeout", message)
+    /// 504 Timeout, as upstream's `NewTimeoutError`: `Timeout: <message>`, and the seconds
+    /// after which to retry when known (also sent as `Retry-After`).
+    pub fn timeout(message: impl std::fmt::Display, retry_after_seconds: Option<i32>) -> Self {
+        let mut e = Self::new(504, "Timeout", format!("Timeout: {message}"));
+        if let Some(s) = retry_after_seconds {
+            e = e.with_details(StatusDetails {
+                retry_after_seconds: Some(s),
+                ..Default::default()
+            });
+        }
+        e
     }
     /// 429 TooManyRequests.
     pub fn too_many_requests(message: impl Into<String>) -> Self {
         Self::new(429, "TooManyRequests", message)
+    }
+    /// Set the Status's `metadata.continue`.
+    pub fn with_continue(mut self, token: String) -> Self {
+        self.details
+            .get_or_insert_with(Default::default)
+            .list_continue = Some(token);
+        self
     }
     /// Add causes to the details (creating them if absent).
     pub fn with_causes(mut self, causes: Vec<StatusCause>) -> Self {
@@ -301,7 +320,14 @@ impl ApiError {
             "reason": self.reason,
         });
         if let Some(d) = &self.details {
-            v["details"] = serde_json::to_value(d).unwrap_or(Value::Null);
+            if let Some(c) = &d.list_continue {
+                v["metadata"]["continue"] = Value::String(c.clone());
+            }
+            let details = serde_json::to_value(d).unwrap_or(Value::Null);
+            // `details: {}` is upstream's for generic errors; a continue token alone is none
+            if d.list_continue.is_none() || details.as_object().is_some_and(|m| !m.is_empty()) {
+                v["details"] = details;
+            }
         }
         v["code"] = self.code.into();
         v

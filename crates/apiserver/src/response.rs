@@ -142,7 +142,14 @@ pub fn object(code: StatusCode, v: &Value, out: Output) -> Response<Body> {
 /// The `Status` reply of an error.
 pub fn error(e: &ApiError) -> Response<Body> {
     let code = StatusCode::from_u16(e.code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    json_bytes(code, serde_json::to_vec(&e.to_status()).unwrap_or_default())
+    let mut r = json_bytes(code, serde_json::to_vec(&e.to_status()).unwrap_or_default());
+    if let Some(s) = e.details.as_ref().and_then(|d| d.retry_after_seconds)
+        && s > 0
+        && let Ok(v) = http::HeaderValue::from_str(&s.to_string())
+    {
+        r.headers_mut().insert(http::header::RETRY_AFTER, v);
+    }
+    r
 }
 
 /// Add a `Warning: 299 - "..."` header.

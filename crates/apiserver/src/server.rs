@@ -145,7 +145,7 @@ impl ApiServer {
         self.cacher
             .sync(Duration::from_secs(5))
             .await
-            .map_err(|e| ApiError::timeout(e.to_string()))
+            .map_err(|e| ApiError::timeout(e, None))
     }
 
     /// Convert a stored object to the version `res` serves (HPA v2 -> v1).

@@ -13,35 +13,104 @@ use crate::filter::Filter;
 use crate::response::{self, Body};
 use crate::watchcache::Obj;
 
-/// A decoded continue token: the list's revision and the last key returned.
+/// A decoded continue token: the list's revision (negative: the latest) and the key to
+/// go on from (inclusive), inside the list's own key prefix.
 struct Continue {
     rv: i64,
     start: String,
 }
 
-fn encode_continue(rv: i64, last_key: &str, prefix: &str) -> String {
-    let start = last_key.strip_prefix(prefix).unwrap_or(last_key);
-    let t = json!({"v": "meta.k8s.io/v1", "rv": rv, "start": format!("{start}\u{0}")});
-    base64::engine::general_purpose::URL_SAFE.encode(serde_json::to_vec(&t).unwrap_or_default())
+const CONTINUE_VERSION: &str = "meta.k8s.io/v1";
+
+/// A continue token after `last_key` of a list of the keys under `list_prefix`: upstream's
+/// unpadded URL-safe base64 of `{"v","rv","start"}`, the start key relative to the list's
+/// own prefix so that no token can name a key outside the list it came from.
+fn encode_continue(rv: i64, last_key: &str, list_prefix: &str) -> String {
+    let start = last_key.strip_prefix(list_prefix).unwrap_or(last_key);
+    // the next page starts just after the last key (an expired page's start key has it)
+    let start = match start.ends_with('\u{0}') {
+        true => start.to_string(),
+        false => format!("{start}\u{0}"),
+    };
+    let t = json!({"v": CONTINUE_VERSION, "rv": rv, "start": start});
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(serde_json::to_vec(&t).unwrap_or_default())
 }
 
-fn decode_continue(token: &str, prefix: &str) -> Result<Continue, ApiError> {
-    let bad = || ApiError::bad_request("continue key is not valid: invalid continue token");
-    let raw = base64::engine::general_purpose::URL_SAFE
+/// Decode a continue token for a list of the keys under `list_prefix`, with upstream's
+/// checks and words (400 `invalid continue token: continue key is not valid: ...`). The
+/// start key must be a clean path, and is joined to the list's prefix.
+fn decode_continue(token: &str, list_prefix: &str) -> Result<Continue, ApiError> {
+    let bad = |why: &str| {
+        ApiError::bad_request(format!(
+            "invalid continue token: continue key is not valid{why}"
+        ))
+    };
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(token)
-        .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token))
-        .map_err(|_| bad())?;
-    let v: Value = serde_json::from_slice(&raw).map_err(|_| bad())?;
-    let rv = v["rv"].as_i64().ok_or_else(bad)?;
-    let start = v["start"].as_str().ok_or_else(bad)?;
-    let start = start.strip_suffix('\u{0}').unwrap_or(start);
-    if start.contains("..") || start.starts_with('/') {
-        return Err(bad());
+        .map_err(|e| {
+            let at = match e {
+                base64::DecodeError::InvalidByte(i, _)
+                | base64::DecodeError::InvalidLastSymbol(i, _) => i,
+                _ => token.len(),
+            };
+            bad(&format!(": illegal base64 data at input byte {at}"))
+        })?;
+    let v: Value = serde_json::from_slice(&raw).map_err(|e| bad(&format!(": {e}")))?;
+    let version = v.get("v").and_then(Value::as_str).unwrap_or("");
+    if version != CONTINUE_VERSION {
+        return Err(bad(&format!(
+            ": server does not recognize this encoded version {version}"
+        )));
+    }
+    let rv = match v.get("rv") {
+        None | Some(Value::Null) => 0,
+        Some(n) => n.as_i64().ok_or_else(|| {
+            bad(&format!(
+                ": json: cannot unmarshal {} into Go struct field continueToken.rv of type int64",
+                apimachinery::gofmt::json_kind(n)
+            ))
+        })?,
+    };
+    if rv == 0 {
+        return Err(bad(&format!(
+            ": incorrect encoded start resourceVersion (version {CONTINUE_VERSION})"
+        )));
+    }
+    let start = v.get("start").and_then(Value::as_str).unwrap_or("");
+    if start.is_empty() {
+        return Err(bad(&format!(
+            ": encoded start key empty (version {CONTINUE_VERSION})"
+        )));
+    }
+    let rooted = if start.starts_with('/') {
+        start.to_string()
+    } else {
+        format!("/{start}")
+    };
+    if clean_path(&rooted) != rooted {
+        return Err(bad(&format!(": {start}")));
     }
     Ok(Continue {
         rv,
-        start: format!("{prefix}{start}"),
+        start: format!("{list_prefix}{}", &rooted[1..]),
     })
+}
+
+/// Go's `path.Clean`: one slash between elements, no `.` elements, `..` eliminated with
+/// the element before it (and at the root), no trailing slash.
+fn clean_path(p: &str) -> String {
+    let mut out: Vec<&str> = Vec::new();
+    for el in p.split('/') {
+        match el {
+            "" | "." => {}
+            ".." => {
+                out.pop();
+            }
+            e => out.push(e),
+        }
+    }
+    format!("/{}", out.join("/"))
 }
 
 /// Serve a LIST.
@@ -62,19 +131,43 @@ pub async fn list(rest: &Rest<'_>) -> Result<Response<Body>, ApiError> {
         .server
         .cache_for(rest.res)
         .ok_or_else(|| ApiError::internal("no watch cache"))?;
-    let cont = match rest.query.get("continue") {
-        Some(t) if !t.is_empty() => Some(decode_continue(t, objects.prefix())?),
-        _ => None,
-    };
     let rv_param = rest.query.get("resourceVersion").unwrap_or("");
     let rv_match = rest.query.get("resourceVersionMatch").unwrap_or("");
+    // a list of one name reads no range: upstream ignores a continue token there
+    let one_name =
+        filter.exact_name().is_some() && (!rest.res.namespaced || !rest.info.namespace.is_empty());
+    let token = rest
+        .query
+        .get("continue")
+        .filter(|t| !t.is_empty() && !one_name);
+    if token.is_some() && !rv_match.is_empty() {
+        return Err(ApiError::invalid(
+            "ListOptions",
+            "meta.k8s.io",
+            "",
+            &[apimachinery::field::FieldError::forbidden(
+                &apimachinery::field::FieldPath::root("resourceVersionMatch"),
+                "resourceVersionMatch is forbidden when continue is provided",
+            )],
+        ));
+    }
+    let cont = match token {
+        Some(t) => Some(decode_continue(t, &prefix)?),
+        None => None,
+    };
     if cont.is_some() && !rv_param.is_empty() && rv_param != "0" {
         return Err(ApiError::bad_request(
             "specifying resource version is not allowed when using continue",
         ));
     }
     let list_rv = match (rv_param, rv_match) {
-        _ if cont.is_some() => cont.as_ref().map(|c| c.rv).unwrap_or(0),
+        // a negative revision continues at the latest one
+        _ if cont.as_ref().is_some_and(|c| c.rv < 0) => rest.server.consistent_read().await?,
+        _ if cont.is_some() => {
+            let rv = cont.as_ref().map(|c| c.rv).unwrap_or(0);
+            super::wait_for_revision(rest, rv).await?;
+            rv
+        }
         ("", "") => rest.server.consistent_read().await?,
         ("", m) => {
             return Err(ApiError::bad_request(format!(
@@ -98,6 +191,7 @@ pub async fn list(rest: &Rest<'_>) -> Result<Response<Body>, ApiError> {
     };
     let after = cont.as_ref().map(|c| c.start.as_str());
     if let Some(c) = &cont
+        && c.rv > 0
         && c.rv < rest.server.cacher.revision()
     {
         // later pages show the list as of its first page: read them from the store at that revision
@@ -113,22 +207,22 @@ pub async fn list(rest: &Rest<'_>) -> Result<Response<Body>, ApiError> {
         }
         _ => cache.list(&prefix, after, limit, &|o| filter.matches_obj(o)),
     };
-    finish_page(rest, items, more, list_rv)
+    finish_page(rest, &prefix, items, more, list_rv)
 }
 
 /// Convert a page's objects to the served version and render it, with a
 /// continue token after its last object if `more` remain.
 fn finish_page(
     rest: &Rest<'_>,
+    list_prefix: &str,
     items: Vec<Arc<Obj>>,
     more: bool,
     rv: i64,
 ) -> Result<Response<Body>, ApiError> {
-    let objects = rest.objects();
     let token = if more {
         items
             .last()
-            .map(|o| encode_continue(rv, &o.key, objects.prefix()))
+            .map(|o| encode_continue(rv, &o.key, list_prefix))
     } else {
         None
     };
@@ -138,6 +232,8 @@ fn finish_page(
         .collect();
     render_list(rest, &items, rv, token)
 }
+
+const INCONSISTENT_CONTINUE: &str = "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.";
 
 /// A page of a list continued at revision `rv`, read from the store.
 async fn store_page(
@@ -150,7 +246,7 @@ async fn store_page(
 ) -> Result<Response<Body>, ApiError> {
     let ptrs = crate::filter::field_pointers(api::resources::storage_resource(rest.res));
     let end = storage::prefix_end(prefix.as_bytes());
-    let mut start = format!("{after}\u{0}").into_bytes();
+    let mut start = after.as_bytes().to_vec();
     let mut items = Vec::new();
     let mut more = false;
     let batch = limit.max(500);
@@ -163,9 +259,9 @@ async fn store_page(
             ..Default::default()
         };
         let resp = rest.server.store.range(req).await.map_err(|e| match e {
-            storage::StoreError::Compacted { .. } => ApiError::expired(
-                "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.",
-            ),
+            // as upstream: a token at the latest revision lets the client go on, inconsistently
+            storage::StoreError::Compacted { .. } => ApiError::expired(INCONSISTENT_CONTINUE)
+                .with_continue(encode_continue(-1, after, prefix)),
             other => super::store::store_error(other),
         })?;
         let n = resp.kvs.len();
@@ -189,7 +285,7 @@ async fn store_page(
             break;
         }
     }
-    finish_page(rest, items, more, rv)
+    finish_page(rest, prefix, items, more, rv)
 }
 
 /// A list at an exact past revision, read from the store.
@@ -276,9 +372,66 @@ mod tests {
 
     #[test]
     fn continue_token_round_trip() {
-        let t = encode_continue(42, "/registry/configmaps/ns/b", "/registry/configmaps/");
-        let c = decode_continue(&t, "/registry/configmaps/").unwrap();
-        assert_eq!((c.rv, c.start.as_str()), (42, "/registry/configmaps/ns/b"));
-        assert!(decode_continue("not-base64!", "/registry/configmaps/").is_err());
+        let p = "/registry/configmaps/ns/";
+        let t = encode_continue(42, "/registry/configmaps/ns/b", p);
+        assert!(!t.contains('='), "unpadded: {t}");
+        let c = decode_continue(&t, p).unwrap();
+        assert_eq!(
+            (c.rv, c.start.as_str()),
+            (42, "/registry/configmaps/ns/b\u{0}")
+        );
+        // the start key is relative to the list: a token of namespace `ns` read by a list of
+        // namespace `other` stays in `other`
+        let c = decode_continue(&t, "/registry/configmaps/other/").unwrap();
+        assert_eq!(c.start, "/registry/configmaps/other/b\u{0}");
+    }
+
+    fn token(v: serde_json::Value) -> String {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+    }
+
+    #[test]
+    fn crafted_continue_tokens_stay_in_their_list_or_answer_400() {
+        let p = "/registry/configmaps/b/";
+        let msg = |t: &str| decode_continue(t, p).err().map(|e| (e.code, e.message));
+        let bad = |why: &str| {
+            Some((
+                400,
+                format!("invalid continue token: continue key is not valid{why}"),
+            ))
+        };
+        for start in ["../a/x", "/../a/x", "a/../../x", "a//b", "a/", ".", "x/./y"] {
+            let t = token(json!({"v": "meta.k8s.io/v1", "rv": 5, "start": start}));
+            assert_eq!(msg(&t), bad(&format!(": {start}")), "{start}");
+        }
+        // a rooted start key is clean and stays under the list's prefix
+        let t = token(json!({"v": "meta.k8s.io/v1", "rv": 5, "start": "/a/x"}));
+        assert_eq!(
+            decode_continue(&t, p).unwrap().start,
+            "/registry/configmaps/b/a/x"
+        );
+        let t = token(json!({"v": "meta.k8s.io/v2", "rv": 5, "start": "x"}));
+        assert_eq!(
+            msg(&t),
+            bad(": server does not recognize this encoded version meta.k8s.io/v2")
+        );
+        let t = token(json!({"v": "meta.k8s.io/v1", "start": "x"}));
+        assert_eq!(
+            msg(&t),
+            bad(": incorrect encoded start resourceVersion (version meta.k8s.io/v1)")
+        );
+        let t = token(json!({"v": "meta.k8s.io/v1", "rv": 5}));
+        assert_eq!(
+            msg(&t),
+            bad(": encoded start key empty (version meta.k8s.io/v1)")
+        );
+        assert_eq!(
+            msg("not-base64!"),
+            bad(": illegal base64 data at input byte 10")
+        );
+        // a negative revision is accepted: the latest
+        let t = token(json!({"v": "meta.k8s.io/v1", "rv": -1, "start": "x"}));
+        assert_eq!(decode_continue(&t, p).unwrap().rv, -1);
+        assert_eq!(clean_path("/a/../../b/./c//"), "/b/c");
     }
 }

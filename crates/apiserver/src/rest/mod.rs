@@ -92,10 +92,13 @@ pub(crate) async fn wait_for_revision(rest: &Rest<'_>, want: i64) -> Result<(), 
     {
         return Ok(());
     }
-    Err(ApiError::timeout(format!(
-        "Too large resource version: {want}, current: {}",
-        rest.server.cacher.revision()
-    ))
+    Err(ApiError::timeout(
+        format!(
+            "Too large resource version: {want}, current: {}",
+            rest.server.cacher.revision()
+        ),
+        Some(1),
+    )
     .with_causes(vec![apimachinery::errors::StatusCause {
         reason: "ResourceVersionTooLarge".into(),
         message: "Too large resource version".into(),

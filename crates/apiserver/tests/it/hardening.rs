@@ -1,0 +1,210 @@
+//! What hostile or careless clients send: continue tokens crafted to leave their list,
+//! objects of the wrong types, odd patches. Nothing outside the request's scope is read,
+//! nothing wrongly typed is stored, and no answer is a 5xx.
+
+use base64::Engine;
+use http::Method;
+use serde_json::{Value, json};
+
+use crate::harness::Api;
+
+fn cm(ns: &str, name: &str) -> Value {
+    json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": ns}, "data": {"k": "v"}})
+}
+
+fn names(v: &Value) -> Vec<String> {
+    v["items"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|i| {
+                    format!(
+                        "{}/{}",
+                        i["metadata"]["namespace"].as_str().unwrap_or(""),
+                        i["metadata"]["name"].as_str().unwrap_or("")
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn token(v: Value) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+}
+
+async fn setup() -> Api {
+    let api = Api::new().await;
+    for ns in ["a", "b"] {
+        let r = api
+            .call(
+                Method::POST,
+                "/api/v1/namespaces",
+                Some(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})),
+            )
+            .await;
+        assert_eq!(r.code, 201, "{}", r.body);
+        for n in ["c1", "c2", "c3"] {
+            let r = api
+                .call(
+                    Method::POST,
+                    &format!("/api/v1/namespaces/{ns}/configmaps"),
+                    Some(cm(ns, n)),
+                )
+                .await;
+            assert_eq!(r.code, 201, "{}", r.body);
+        }
+    }
+    api
+}
+
+#[tokio::test]
+async fn no_continue_token_reads_outside_its_list() {
+    let api = setup().await;
+    let rv: i64 = api
+        .call(Method::GET, "/api/v1/namespaces/b/configmaps", None)
+        .await
+        .body["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // a real token of the all-namespaces list, used on namespace b
+    let all = api
+        .call(Method::GET, "/api/v1/configmaps?limit=1", None)
+        .await;
+    let real = all.body["metadata"]["continue"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut tokens = vec![real];
+    // crafted start keys, at the current and at an older revision (served from the store)
+    for r in [rv, rv - 1] {
+        for start in ["a/", "a/c1", "/a/c1", "", "\u{0}", "0", "c1\u{0}", "zzz"] {
+            tokens.push(token(
+                json!({"v": "meta.k8s.io/v1", "rv": r, "start": start}),
+            ));
+        }
+    }
+    for t in &tokens {
+        for limit in ["", "&limit=1", "&limit=100"] {
+            let r = api
+                .call(
+                    Method::GET,
+                    &format!("/api/v1/namespaces/b/configmaps?continue={t}{limit}"),
+                    None,
+                )
+                .await;
+            assert!(r.code == 200 || r.code == 400, "{}: {}", r.code, r.body);
+            for n in names(&r.body) {
+                assert!(n.starts_with("b/"), "token {t} read {n}");
+            }
+        }
+    }
+    // unclean keys answer 400
+    for start in ["../a/c1", "x/../../a/c1", "a//c1", "a/"] {
+        let t = token(json!({"v": "meta.k8s.io/v1", "rv": rv, "start": start}));
+        let r = api
+            .call(
+                Method::GET,
+                &format!("/api/v1/namespaces/b/configmaps?limit=5&continue={t}"),
+                None,
+            )
+            .await;
+        assert_eq!(r.code, 400, "{start}: {}", r.body);
+        assert_eq!(
+            r.body["message"],
+            format!("invalid continue token: continue key is not valid: {start}")
+        );
+    }
+    // a token of another resource keeps to the resource listed
+    let t = token(json!({"v": "meta.k8s.io/v1", "rv": rv, "start": "../secrets/b/x"}));
+    let r = api
+        .call(
+            Method::GET,
+            &format!("/api/v1/namespaces/b/configmaps?continue={t}"),
+            None,
+        )
+        .await;
+    assert_eq!(r.code, 400);
+}
+
+#[tokio::test]
+async fn continue_tokens_ahead_or_compacted() {
+    let api = setup().await;
+    let first = api
+        .call(Method::GET, "/api/v1/namespaces/b/configmaps?limit=1", None)
+        .await;
+    let t = first.body["metadata"]["continue"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // a revision from the future
+    let future = token(json!({"v": "meta.k8s.io/v1", "rv": 1_000_000, "start": "c1\u{0}"}));
+    let r = api
+        .call(
+            Method::GET,
+            &format!("/api/v1/namespaces/b/configmaps?limit=1&continue={future}"),
+            None,
+        )
+        .await;
+    assert_eq!(r.code, 504, "{}", r.body);
+    assert!(
+        r.body["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Timeout: Too large resource version: 1000000, current: "),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        r.body["details"]["causes"][0]["reason"],
+        "ResourceVersionTooLarge"
+    );
+    // with resourceVersionMatch
+    let r = api
+        .call(
+            Method::GET,
+            &format!("/api/v1/namespaces/b/configmaps?limit=1&continue={t}&resourceVersionMatch=NotOlderThan&resourceVersion=1"),
+            None,
+        )
+        .await;
+    assert_eq!(r.code, 422, "{}", r.body);
+    assert_eq!(
+        r.body["message"],
+        "ListOptions.meta.k8s.io \"\" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden when continue is provided"
+    );
+    // compacted past the token's revision: 410 with a token to go on at the latest revision
+    api.call(
+        Method::POST,
+        "/api/v1/namespaces/b/configmaps",
+        Some(cm("b", "c4")),
+    )
+    .await;
+    // a consistent list: the watch cache has caught up with the create
+    api.call(Method::GET, "/api/v1/namespaces/b/configmaps", None)
+        .await;
+    let now = api.server.store.current_revision().await.unwrap();
+    api.server.store.compact(now).await.unwrap();
+    let r = api
+        .call(
+            Method::GET,
+            &format!("/api/v1/namespaces/b/configmaps?limit=1&continue={t}"),
+            None,
+        )
+        .await;
+    assert_eq!(r.code, 410, "{}", r.body);
+    let next = r.body["metadata"]["continue"]
+        .as_str()
+        .expect("a fresh token")
+        .to_string();
+    let r = api
+        .call(
+            Method::GET,
+            &format!("/api/v1/namespaces/b/configmaps?continue={next}"),
+            None,
+        )
+        .await;
+    assert_eq!(r.code, 200, "{}", r.body);
+    assert_eq!(names(&r.body), ["b/c2", "b/c3", "b/c4"]);
+}
