@@ -239,13 +239,18 @@ impl ApiError {
     pub fn resource_version_too_old(requested: i64, oldest: i64) -> Self {
         Self::expired(format!("too old resource version: {requested} ({oldest})"))
     }
-    /// 415 UnsupportedMediaType.
-    pub fn unsupported_media_type(content_type: &str) -> Self {
+    /// An error in upstream's generic shape (`NewGenericServerResponse`: empty details).
+    pub fn generic(code: u16, reason: &str, message: impl Into<String>) -> Self {
+        Self::new(code, reason, message).with_details(StatusDetails::default())
+    }
+    /// 415 UnsupportedMediaType, as upstream's content negotiation words it.
+    pub fn unsupported_media_type(accepted: &[&str]) -> Self {
         Self::new(
             415,
             "UnsupportedMediaType",
             format!(
-                "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (got {content_type:?})"
+                "the body of the request was in an unknown format - accepted media types include: {}",
+                accepted.join(", ")
             ),
         )
     }

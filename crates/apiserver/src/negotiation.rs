@@ -84,7 +84,7 @@ pub fn negotiate(accept: Option<&str>, discovery: bool) -> Result<Output, ApiErr
 /// The media type of a request body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BodyType {
-    /// JSON (also when no Content-Type is sent, as the Python client does).
+    /// `application/json` (also when no Content-Type is sent, as the Python client does).
     Json,
     /// YAML.
     Yaml,
@@ -100,24 +100,97 @@ pub enum BodyType {
     ApplyPatch,
 }
 
-/// Classify a `Content-Type` header.
+/// The media types a create or update body may be in.
+pub const BODY_TYPES: &[&str] = &[
+    "application/json",
+    "application/yaml",
+    "application/vnd.kubernetes.protobuf",
+];
+
+/// The media types a PATCH body may be in.
+pub const PATCH_TYPES: &[&str] = &[
+    "application/json-patch+json",
+    "application/merge-patch+json",
+    "application/strategic-merge-patch+json",
+    "application/apply-patch+yaml",
+];
+
+/// The media type of a `Content-Type` header, parsed as Go's `mime.ParseMediaType`:
+/// `type/subtype` tokens, lowercased, then `; key=value` parameters (a single trailing
+/// `;` is allowed); `None` when it does not parse.
+fn media_type(ct: &str) -> Option<String> {
+    let (base, mut rest) = ct.split_once(';').map_or((ct, ""), |(b, r)| (b, r));
+    let essence = base.trim().to_ascii_lowercase();
+    let is_token = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?=".contains(&b))
+    };
+    let (ty, sub) = essence.split_once('/').unwrap_or((&essence, ""));
+    if !is_token(ty) || (essence.contains('/') && !is_token(sub)) {
+        return None;
+    }
+    // parameters: `key=value` or `key="quoted"`, separated by `;`
+    while !rest.trim().is_empty() {
+        let (param, next) = rest.split_once(';').map_or((rest, ""), |(p, n)| (p, n));
+        let param = param.trim();
+        match param.split_once('=') {
+            Some((k, v))
+                if is_token(k.trim()) && (is_token(v.trim()) || v.trim().starts_with('"')) => {}
+            // `a/b;` : a trailing semicolon
+            None if param.is_empty() && next.trim().is_empty() => {}
+            _ => return None,
+        }
+        rest = next;
+    }
+    Some(essence)
+}
+
+/// Classify the `Content-Type` of a create, update or delete body (none: JSON, as
+/// upstream assumes). 415 with upstream's list for what is not one of [`BODY_TYPES`].
 pub fn body_type(content_type: Option<&str>) -> Result<BodyType, ApiError> {
-    let ct = content_type
+    let Some(ct) = content_type.filter(|c| !c.is_empty()) else {
+        return Ok(BodyType::Json);
+    };
+    Ok(match media_type(ct).as_deref() {
+        Some("application/json") => BodyType::Json,
+        Some("application/yaml") => BodyType::Yaml,
+        Some("application/vnd.kubernetes.protobuf") => BodyType::Protobuf,
+        _ => return Err(ApiError::unsupported_media_type(BODY_TYPES)),
+    })
+}
+
+/// Classify the `Content-Type` of a PATCH body, as upstream's router then its patch
+/// handler do: the media type (before any `;`) must be one of [`PATCH_TYPES`] exactly.
+/// A missing or other type is refused by the router with its bare 415; one the router
+/// takes but the handler does not (a space before `;`) gets the handler's 415.
+pub fn patch_type(content_type: Option<&str>) -> Result<BodyType, ApiError> {
+    let ct = content_type.unwrap_or("");
+    let routed = ct
+        .split(',')
+        .next()
         .unwrap_or("")
         .split(';')
         .next()
         .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    Ok(match ct.as_str() {
-        "" | "application/json" | "*/*" | "text/plain" => BodyType::Json,
-        "application/yaml" | "application/x-yaml" | "text/yaml" => BodyType::Yaml,
-        "application/vnd.kubernetes.protobuf" => BodyType::Protobuf,
+        .trim();
+    if !PATCH_TYPES.contains(&routed) {
+        return Err(ApiError::generic(
+            415,
+            "UnsupportedMediaType",
+            "415: Unsupported Media Type",
+        ));
+    }
+    let handled = match ct.find(';') {
+        Some(i) if i > 0 => &ct[..i],
+        _ => ct,
+    };
+    Ok(match handled {
         "application/json-patch+json" => BodyType::JsonPatch,
         "application/merge-patch+json" => BodyType::MergePatch,
         "application/strategic-merge-patch+json" => BodyType::StrategicMergePatch,
-        "application/apply-patch+yaml" | "application/apply-patch+cbor" => BodyType::ApplyPatch,
-        _ => return Err(ApiError::unsupported_media_type(&ct)),
+        "application/apply-patch+yaml" => BodyType::ApplyPatch,
+        _ => return Err(ApiError::unsupported_media_type(PATCH_TYPES)),
     })
 }
 
@@ -153,5 +226,44 @@ mod tests {
         assert!(negotiate(Some("application/vnd.kubernetes.protobuf"), false).is_err());
         assert_eq!(body_type(None).unwrap(), BodyType::Json);
         assert!(body_type(Some("application/xml")).is_err());
+        assert_eq!(
+            body_type(Some("application/json; charset=utf-8")).unwrap(),
+            BodyType::Json
+        );
+        assert_eq!(
+            body_type(Some("Application/JSON;")).unwrap(),
+            BodyType::Json
+        );
+        for bad in [
+            ";;;=;",
+            "application/json;;;",
+            "application/json; x",
+            "/json",
+            "text/plain",
+            "*/*",
+        ] {
+            let e = body_type(Some(bad)).unwrap_err();
+            assert_eq!(e.code, 415, "{bad}");
+            assert_eq!(
+                e.message,
+                "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf"
+            );
+        }
+        assert_eq!(
+            patch_type(Some("application/merge-patch+json; charset=utf-8")).unwrap(),
+            BodyType::MergePatch
+        );
+        assert_eq!(
+            patch_type(None).unwrap_err().message,
+            "415: Unsupported Media Type"
+        );
+        assert_eq!(patch_type(Some(";;;=;")).unwrap_err().code, 415);
+        let e = patch_type(Some("application/merge-patch+json ; charset=utf-8")).unwrap_err();
+        assert!(
+            e.message
+                .starts_with("the body of the request was in an unknown format"),
+            "{}",
+            e.message
+        );
     }
 }

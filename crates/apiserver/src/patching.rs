@@ -8,24 +8,77 @@ use apimachinery::patch;
 use apimachinery::{ApiError, Gvk, Schema};
 use serde_json::Value;
 
-use crate::negotiation::BodyType;
+use crate::negotiation::{BodyType, PATCH_TYPES};
 
-/// Parse a patch body.
-pub fn parse_patch(bt: BodyType, body: &[u8]) -> Result<Value, ApiError> {
-    let bad =
-        |e: &dyn std::fmt::Display| ApiError::bad_request(format!("error decoding patch: {e}"));
+/// Parse a patch body as upstream (v1.37) does: a JSON patch type whose body is not JSON
+/// answers 400 `invalid JSON patch`; unless `fieldValidation=Ignore`, its document is then
+/// decoded strictly into the shape the patch type needs (a list of operations, an object).
+pub fn parse_patch(bt: BodyType, body: &[u8], strict: bool) -> Result<Value, ApiError> {
+    let shape =
+        |kind: &str, ty: &str| format!("json: cannot unmarshal {kind} into Go value of type {ty}");
     match bt {
         BodyType::JsonPatch | BodyType::MergePatch | BodyType::StrategicMergePatch => {
-            serde_json::from_slice(body).map_err(|e| bad(&e))
+            let doc: Value = serde_json::from_slice(body)
+                .map_err(|_| ApiError::bad_request("invalid JSON patch"))?;
+            if !strict || doc.is_null() {
+                return Ok(doc);
+            }
+            let kind = apimachinery::gofmt::json_kind(&doc);
+            match (bt, &doc) {
+                (BodyType::JsonPatch, Value::Array(ops)) => {
+                    for op in ops {
+                        check_operation(op).map_err(|e| {
+                            ApiError::bad_request(format!("error decoding patch: {e}"))
+                        })?;
+                    }
+                }
+                (BodyType::JsonPatch, _) => {
+                    return Err(ApiError::bad_request(format!(
+                        "error decoding patch: {}",
+                        shape(kind, "[]handlers.jsonPatchOp")
+                    )));
+                }
+                (_, Value::Object(_)) => {}
+                (BodyType::MergePatch, _) => {
+                    return Err(ApiError::bad_request(format!(
+                        "error decoding patch: {}",
+                        shape(kind, "map[string]interface {}")
+                    )));
+                }
+                _ => {
+                    return Err(ApiError::bad_request(shape(
+                        kind,
+                        "map[string]interface {}",
+                    )));
+                }
+            }
+            Ok(doc)
         }
         // apply bodies are YAML (kubectl sends JSON, which is YAML too)
-        BodyType::ApplyPatch => apimachinery::codec::yaml::from_yaml(body).map_err(|e| bad(&e)),
-        _ => Err(ApiError::unsupported_media_type(match bt {
-            BodyType::Protobuf => "application/vnd.kubernetes.protobuf",
-            BodyType::Yaml => "application/yaml",
-            _ => "application/json",
-        })),
+        BodyType::ApplyPatch => apimachinery::codec::yaml::from_yaml(body)
+            .map_err(|e| ApiError::bad_request(format!("error decoding patch: {e}"))),
+        _ => Err(ApiError::unsupported_media_type(PATCH_TYPES)),
     }
+}
+
+/// One JSON patch operation, decoded strictly as upstream's `jsonPatchOp` (`op`, `path`,
+/// `from` strings; `value` anything).
+fn check_operation(op: &Value) -> Result<(), String> {
+    let Value::Object(m) = op else {
+        return Err(format!(
+            "json: cannot unmarshal {} into Go value of type handlers.jsonPatchOp",
+            apimachinery::gofmt::json_kind(op)
+        ));
+    };
+    for f in ["op", "path", "from"] {
+        if let Some(v) = m.get(f).filter(|v| !v.is_string() && !v.is_null()) {
+            return Err(format!(
+                "json: cannot unmarshal {} into Go struct field jsonPatchOp.{f} of type string",
+                apimachinery::gofmt::json_kind(v)
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Check an applied configuration against its kind's type as server-side apply does
@@ -99,7 +152,7 @@ pub fn apply_patch(
                 def,
             )?
         }
-        _ => return Err(ApiError::unsupported_media_type("")),
+        _ => return Err(ApiError::unsupported_media_type(PATCH_TYPES)),
     };
     Ok(out)
 }
@@ -119,9 +172,7 @@ pub fn apply_scale_patch(
         BodyType::MergePatch => patch::merge_patch(current, patch_doc)?,
         BodyType::StrategicMergePatch => patch::strategic_merge(current, patch_doc, schema, def)?,
         _ => {
-            return Err(ApiError::unsupported_media_type(
-                "application/apply-patch+yaml",
-            ));
+            return Err(ApiError::unsupported_media_type(&PATCH_TYPES[..3]));
         }
     })
 }

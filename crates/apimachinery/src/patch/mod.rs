@@ -74,7 +74,10 @@ impl PatchType {
 /// Why a patch could not be applied. Each variant maps to the `Status` upstream returns.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PatchError {
-    /// 400 BadRequest: the patch document is malformed.
+    /// 400 BadRequest: the patch document is malformed or does not fit the object (a
+    /// merge-list item without its merge key, an unknown `$patch`). Upstream passes many
+    /// of these through untyped, as a 500 with the same message; a client's mistake is
+    /// never a server fault here.
     #[error("{0}")]
     BadRequest(String),
     /// 422 Invalid: a well-formed patch that does not apply to the object
@@ -85,11 +88,6 @@ pub enum PatchError {
     /// 413 RequestEntityTooLarge: more than [`MAX_JSON_PATCH_OPERATIONS`] operations.
     #[error("{0}")]
     TooLarge(String),
-    /// 500 with reason Unknown: errors upstream passes through untyped
-    /// (e.g. a merge-list item without its merge key); kubectl prints them
-    /// as `Error from server: <message>`.
-    #[error("{0}")]
-    Internal(String),
     /// 409 Conflict: server-side apply conflicts with other field managers.
     #[error("{}", apply::conflicts_message(.0))]
     Conflicts(Vec<Conflict>),
@@ -107,12 +105,6 @@ impl PatchError {
                 details: Some(Box::default()),
             },
             PatchError::TooLarge(m) => ApiError::request_entity_too_large(m.clone()),
-            PatchError::Internal(m) => ApiError {
-                code: 500,
-                reason: String::new(),
-                message: m.clone(),
-                details: None,
-            },
             PatchError::Conflicts(c) => ApiError {
                 code: 409,
                 reason: "Conflict".into(),
@@ -173,7 +165,6 @@ mod tests {
         assert_eq!(s["details"], serde_json::json!({}));
         let s = PatchError::BadRequest("bad".into()).to_api_error();
         assert_eq!((s.code, s.reason.as_str()), (400, "BadRequest"));
-        assert_eq!(PatchError::Internal("x".into()).to_api_error().code, 500);
         assert_eq!(PatchError::TooLarge("x".into()).to_api_error().code, 413);
     }
 }

@@ -19,6 +19,7 @@
 //!
 //! This module does not create patches (two/three-way diffs); kubectl does.
 
+use crate::gofmt::go_value;
 use serde_json::{Map, Value};
 
 use super::{PatchError, go_kind};
@@ -85,25 +86,45 @@ struct Merger<'a> {
     schema: &'a Schema,
 }
 
-fn internal(msg: impl Into<String>) -> PatchError {
-    PatchError::Internal(msg.into())
+/// An error upstream passes through untyped (a 500 there), answered as 400 here.
+fn untyped(msg: impl Into<String>) -> PatchError {
+    PatchError::BadRequest(msg.into())
 }
 
 fn no_merge_key(item: &Value, key: &str) -> PatchError {
-    internal(format!(
-        "map: {item} does not contain declared merge key: {key}"
+    untyped(format!(
+        "map: {} does not contain declared merge key: {key}",
+        go_value(item)
     ))
 }
 
+/// Go's `reflect.TypeOf` of a value decoded from JSON (integers are `int64` upstream).
+fn go_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "<nil>",
+        Value::Bool(_) => "bool",
+        Value::Number(n) if n.is_f64() => "float64",
+        Value::Number(_) => "int64",
+        Value::String(_) => "string",
+        Value::Array(_) => "[]interface {}",
+        Value::Object(_) => "map[string]interface {}",
+    }
+}
+
 fn bad_arg_type(expected: &str, actual: &Value) -> PatchError {
-    internal(format!(
+    untyped(format!(
         "expected a {expected}, but received a {}",
-        go_kind(actual)
+        go_type(actual)
     ))
 }
 
 fn bad_patch_type(t: &Value, m: &Value) -> PatchError {
-    internal(format!("unknown patch type: {t} in map: {m}"))
+    // Go's `%s`: a string as it is, anything else as `%!s(type=value)`
+    let t = match t {
+        Value::String(s) => s.clone(),
+        other => format!("%!s({}={})", go_type(other), go_value(other)),
+    };
+    untyped(format!("unknown patch type: {t} in map: {}", go_value(m)))
 }
 
 impl<'a> Merger<'a> {
@@ -362,7 +383,7 @@ impl<'a> Merger<'a> {
             return normalize(in_patch, server_only, &patch, &original, &key_of);
         }
         let Some(mk) = f.merge_key else {
-            return Err(internal(
+            return Err(untyped(
                 "cannot merge lists without merge key for type struct",
             ));
         };
@@ -381,14 +402,14 @@ impl<'a> Merger<'a> {
                     };
                     for (i, o) in original.iter().enumerate() {
                         if !o.is_object() {
-                            return Err(internal(format!("value for key {i} is not a map.")));
+                            return Err(untyped(format!("value for key {i} is not a map.")));
                         }
                     }
                     original.retain(|o| o.get(mk) != Some(kv));
                 }
                 Some("replace") => replace = true,
                 Some("merge") => {
-                    return Err(internal(
+                    return Err(untyped(
                         "merging lists cannot yet be specified in the patch",
                     ));
                 }
@@ -412,7 +433,7 @@ impl<'a> Merger<'a> {
             let mut found = None;
             for (i, o) in merged.iter().enumerate() {
                 let Value::Object(om) = o else {
-                    return Err(internal(format!("value for key {i} is not a map.")));
+                    return Err(untyped(format!("value for key {i} is not a map.")));
                 };
                 if om.get(mk) == Some(kv) {
                     found = Some(i);
@@ -452,9 +473,9 @@ fn check_element_types(a: &[Value], b: &[Value]) -> Result<(), PatchError> {
         match kind {
             None => kind = Some(k),
             Some(prev) if prev != k => {
-                return Err(internal(format!(
+                return Err(untyped(format!(
                     "list element types are not identical: {}",
-                    Value::Array(a.iter().chain(b).cloned().collect())
+                    go_value(&Value::Array(a.iter().chain(b).cloned().collect()))
                 )));
             }
             _ => {}
@@ -577,10 +598,10 @@ fn validate_set_order(
         si += 1;
     }
     if pi < non_delete.len() {
-        return Err(internal(format!(
+        return Err(untyped(format!(
             "The order in patch list:\n{}\n doesn't match $setElementOrder list:\n{}\n",
-            Value::Array(patch_list.to_vec()),
-            Value::Array(order.to_vec())
+            go_value(&Value::Array(patch_list.to_vec())),
+            go_value(&Value::Array(order.to_vec()))
         )));
     }
     Ok(())
@@ -680,7 +701,7 @@ mod tests {
         }}}});
         let e = smp(("apps", "v1", "Deployment"), &deployment(), &patch).unwrap_err();
         assert!(
-            matches!(e, PatchError::Internal(ref m) if m.contains("doesn't match $setElementOrder")),
+            matches!(e, PatchError::BadRequest(ref m) if m.contains("doesn't match $setElementOrder")),
             "{e:?}"
         );
     }
@@ -736,7 +757,7 @@ mod tests {
     fn merge_directive_in_list_is_rejected() {
         let patch = json!({"spec": {"template": {"spec": {"containers": [{"$patch": "merge"}]}}}});
         let e = smp(("apps", "v1", "Deployment"), &deployment(), &patch).unwrap_err();
-        assert_eq!(e.to_api_error().code, 500);
+        assert_eq!(e.to_api_error().code, 400);
     }
 
     #[test]
@@ -758,7 +779,7 @@ mod tests {
         )
         .unwrap_err();
         assert!(
-            matches!(e, PatchError::Internal(ref m) if m.starts_with("unknown patch type")),
+            matches!(e, PatchError::BadRequest(ref m) if m.starts_with("unknown patch type")),
             "{e:?}"
         );
     }
@@ -915,11 +936,11 @@ mod tests {
     }
 
     #[test]
-    fn missing_merge_key_is_a_server_error() {
+    fn missing_merge_key_is_a_bad_request() {
         let patch = json!({"spec": {"template": {"spec": {"containers": [{"image": "x"}]}}}});
         let e = smp(("apps", "v1", "Deployment"), &deployment(), &patch).unwrap_err();
         assert!(
-            matches!(e, PatchError::Internal(ref m) if m.contains("does not contain declared merge key: name")),
+            matches!(e, PatchError::BadRequest(ref m) if m.contains("does not contain declared merge key: name")),
             "{e:?}"
         );
     }

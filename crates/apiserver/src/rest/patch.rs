@@ -17,7 +17,7 @@ use crate::response::{self, Body};
 
 /// Serve a PATCH of the main resource or of `status`.
 pub async fn patch(rest: &Rest<'_>, body: Bytes) -> Result<Response<Body>, ApiError> {
-    let bt = negotiation::body_type(rest.header("content-type"))?;
+    let bt = negotiation::patch_type(rest.header("content-type"))?;
     let manager = match bt {
         BodyType::ApplyPatch => match rest.query.get("fieldManager") {
             Some(m) if !m.is_empty() => m.to_string(),
@@ -35,7 +35,8 @@ pub async fn patch(rest: &Rest<'_>, body: Bytes) -> Result<Response<Body>, ApiEr
             "force: Forbidden: may not be specified for non-apply patch",
         ));
     }
-    let patch_doc = patching::parse_patch(bt, &body)?;
+    let strict = rest.query.get("fieldValidation") != Some("Ignore");
+    let patch_doc = patching::parse_patch(bt, &body, strict)?;
     if bt == BodyType::ApplyPatch {
         patching::check_applied(rest.res, &patch_doc)?;
     }

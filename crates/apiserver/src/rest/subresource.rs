@@ -76,14 +76,22 @@ pub async fn scale(
             rest.output,
         ));
     }
-    let bt = negotiation::body_type(rest.header("content-type"))?;
+    let ct = rest.header("content-type");
+    let bt = match *method == Method::PUT {
+        true => negotiation::body_type(ct)?,
+        false => negotiation::patch_type(ct)?,
+    };
     let input = if *method == Method::PUT {
         Some(super::write::decode_body_as(rest, &body, &scale_gvk())?)
     } else {
         None
     };
     let patch_doc = if input.is_none() {
-        Some(patching::parse_patch(bt, &body)?)
+        Some(patching::parse_patch(
+            bt,
+            &body,
+            rest.query.get("fieldValidation") != Some("Ignore"),
+        )?)
     } else {
         None
     };

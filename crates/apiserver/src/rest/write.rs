@@ -89,7 +89,7 @@ pub fn decode_raw(rest: &Rest<'_>, body: &[u8]) -> Result<RawBody, ApiError> {
                 .map_err(|e| ApiError::bad_request(format!("error decoding request body: {e}")))?,
             vec![],
         ),
-        _ => return Err(ApiError::unsupported_media_type(ct.unwrap_or(""))),
+        _ => return Err(ApiError::unsupported_media_type(negotiation::BODY_TYPES)),
     };
     if !value.is_object() {
         let e = format!(

@@ -225,7 +225,7 @@ impl FieldSet {
     }
     /// Decode a `fieldsV1` value.
     pub fn from_fields_v1(v: &Value) -> Result<Self, PatchError> {
-        Self::decode(v).map_err(PatchError::Internal)
+        Self::decode(v).map_err(PatchError::BadRequest)
     }
     fn decode(v: &Value) -> Result<Self, String> {
         let Value::Object(m) = v else {

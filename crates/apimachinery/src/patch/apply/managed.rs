@@ -36,7 +36,7 @@ pub(crate) fn is_reset(v: &Value) -> bool {
 
 /// Decode a `managedFields` list.
 pub(crate) fn decode_managed_fields(v: &Value) -> Result<Vec<ManagedFieldsEntry>, PatchError> {
-    let bad = |m: String| PatchError::Internal(format!("failed to decode managed fields: {m}"));
+    let bad = |m: String| PatchError::BadRequest(format!("failed to decode managed fields: {m}"));
     let Value::Array(entries) = v else {
         if v.is_null() {
             return Ok(Vec::new());
