@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod cached;
 pub mod coalesce;
+pub mod conn_timeouts;
 pub mod conversion;
 pub mod fieldvalidation;
 pub mod filter;

@@ -40,6 +40,8 @@ pub struct Config {
     pub tls_dir: PathBuf,
     /// Extra SANs for the serving certificate.
     pub extra_sans: Vec<String>,
+    /// Deadlines of client connections.
+    pub timeouts: crate::conn_timeouts::Timeouts,
 }
 
 /// The state shared by all handlers.
@@ -281,7 +283,13 @@ pub async fn serve(config: &Config, pki: &Pki, server: Arc<ApiServer>) -> Result
     })?;
     let addr = listener.local_addr()?;
     let (tx, rx) = watch::channel(false);
-    tokio::spawn(crate::tls::accept_loop(listener, tls, server.clone(), rx));
+    tokio::spawn(crate::tls::accept_loop(
+        listener,
+        tls,
+        server.clone(),
+        config.timeouts,
+        rx,
+    ));
     Ok(Running {
         addr,
         shutdown: tx,

@@ -11,10 +11,12 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
 
 use crate::auth::ConnectionAuth;
 use crate::coalesce::Coalesce;
+use crate::conn_timeouts::{Activity, GuardedBody, Timeouts, Tracked, Verdict};
 use crate::pki::Pki;
 use crate::server::ApiServer;
 
@@ -73,6 +75,7 @@ pub async fn accept_loop(
     listener: TcpListener,
     tls: Arc<rustls::ServerConfig>,
     server: Arc<ApiServer>,
+    timeouts: Timeouts,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let acceptor = TlsAcceptor::from(tls);
@@ -92,30 +95,34 @@ pub async fn accept_loop(
         let acceptor = acceptor.clone();
         let server = server.clone();
         tokio::spawn(async move {
-            let stream = match acceptor.accept(tcp).await {
-                Ok(s) => s,
-                Err(e) => {
+            let stream = match tokio::time::timeout(timeouts.header, acceptor.accept(tcp)).await {
+                Ok(Ok(s)) => s,
+                Ok(Err(e)) => {
                     tracing::debug!(%peer, error = %e, "TLS handshake failed");
                     return;
                 }
+                Err(_) => {
+                    tracing::debug!(%peer, "TLS handshake timed out");
+                    return;
+                }
             };
-            let conn_auth = ConnectionAuth {
-                client_cert: stream
-                    .get_ref()
-                    .1
+            let tls_conn = stream.get_ref().1;
+            let conn_auth = Arc::new(ConnectionAuth {
+                client_cert: tls_conn
                     .peer_certificates()
                     .and_then(|c| c.first())
                     .and_then(subject_of),
-            };
-            let conn_auth = Arc::new(conn_auth);
-            let stream = Coalesce::new(stream);
+            });
+            let activity = Activity::new(tls_conn.alpn_protocol() == Some(b"h2"));
+            let stream = Tracked::new(Coalesce::new(stream), activity.clone());
+            let requests = activity.clone();
             let svc = service_fn(move |req| {
                 let server = server.clone();
                 let conn_auth = conn_auth.clone();
+                let in_flight = requests.begin();
                 async move {
-                    Ok::<_, std::convert::Infallible>(
-                        crate::handler::handle(server, &conn_auth, req).await,
-                    )
+                    let resp = crate::handler::handle(server, &conn_auth, req).await;
+                    Ok::<_, std::convert::Infallible>(resp.map(|b| GuardedBody::new(b, in_flight)))
                 }
             });
             let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
@@ -124,11 +131,42 @@ pub async fn accept_loop(
                 .max_concurrent_streams(Some(10_000))
                 .initial_stream_window_size(Some(1 << 20))
                 .initial_connection_window_size(Some(16 << 20));
-            if let Err(e) = builder
-                .serve_connection_with_upgrades(TokioIo::new(stream), svc)
-                .await
-            {
-                tracing::debug!(%peer, error = %e, "connection ended with an error");
+            let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), svc);
+            tokio::pin!(conn);
+            // the watchdog: deadlines between requests (conn_timeouts.rs)
+            let mut check = Instant::now();
+            let mut closing: Option<Instant> = None;
+            loop {
+                tokio::select! {
+                    r = conn.as_mut() => {
+                        if let Err(e) = r {
+                            tracing::debug!(%peer, error = %e, "connection ended with an error");
+                        }
+                        return;
+                    }
+                    _ = tokio::time::sleep_until(check) => {
+                        let now = Instant::now();
+                        if closing.is_some_and(|c| now >= c) {
+                            tracing::debug!(%peer, "connection did not close in time");
+                            return;
+                        }
+                        match activity.verdict(now, timeouts) {
+                            Verdict::KeepUntil(t) => check = closing.map_or(t, |c| c.min(t)),
+                            Verdict::Shutdown if closing.is_none() => {
+                                tracing::debug!(%peer, "idle connection closed");
+                                conn.as_mut().graceful_shutdown();
+                                let c = now + std::time::Duration::from_secs(5);
+                                closing = Some(c);
+                                check = c;
+                            }
+                            Verdict::Shutdown => check = closing.unwrap_or(now),
+                            Verdict::Close => {
+                                tracing::debug!(%peer, "request headers timed out");
+                                return;
+                            }
+                        }
+                    }
+                }
             }
         });
     }

@@ -76,6 +76,14 @@ pub struct ServerArgs {
     /// How many recent revisions survive a compaction.
     #[arg(long, value_name = "N", default_value_t = 10_000)]
     pub compact_retain_revisions: i64,
+    /// How long a client connection may take to finish its TLS handshake, and then to send
+    /// each request's headers (upstream's ReadHeaderTimeout).
+    #[arg(long, value_name = "DURATION", default_value = "32s", value_parser = parse_duration)]
+    pub request_header_timeout: std::time::Duration,
+    /// How long a client connection with no request in flight stays open (upstream's
+    /// IdleTimeout). Watches and other requests in flight are never cut.
+    #[arg(long, value_name = "DURATION", default_value = "90s", value_parser = parse_duration)]
+    pub idle_connection_timeout: std::time::Duration,
 }
 
 /// `capstan bench` targets.

@@ -62,6 +62,10 @@ pub async fn run(args: ServerArgs) -> Result<()> {
         port: args.https_listen_port,
         tls_dir: args.data_dir.join("tls"),
         extra_sans: sans,
+        timeouts: apiserver::conn_timeouts::Timeouts {
+            header: args.request_header_timeout,
+            idle: args.idle_connection_timeout,
+        },
     };
     let running = apiserver::serve(&config, &pki, server).await?;
 

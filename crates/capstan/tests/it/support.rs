@@ -22,6 +22,11 @@ pub fn free_port() -> u16 {
 impl ServerProc {
     /// Start a server on `data_dir` (reused across restarts) and wait until it is ready.
     pub async fn start(data_dir: &Path, port: u16) -> Self {
+        Self::start_with(data_dir, port, &[]).await
+    }
+
+    /// [`ServerProc::start`] with extra `capstan server` flags.
+    pub async fn start_with(data_dir: &Path, port: u16, extra: &[&str]) -> Self {
         let kubeconfig = data_dir.join("kubeconfig.yaml");
         let log = std::fs::OpenOptions::new()
             .create(true)
@@ -40,6 +45,7 @@ impl ServerProc {
             .arg(data_dir)
             .arg("--write-kubeconfig")
             .arg(&kubeconfig)
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
