@@ -262,7 +262,7 @@ def test_size_limits_answer_413_and_store_nothing(api_client, ns):
     with pytest.raises(ApiException) as ei:
         core.create_namespaced_config_map(ns, _cm("big-data", data={"k": "x" * (1024 * 1024 + 10)}),
                                           _request_timeout=T)
-    assert ei.value.status == 422 and "[]: Too long: must have at most 1048576 bytes" in ei.value.body, ei.value.body
+    assert ei.value.status == 422 and "[]: Too long: may not be more than 1048576 bytes" in ei.value.body, ei.value.body
     with pytest.raises(ApiException) as ei:
         core.create_namespaced_config_map(ns, _cm("big-body", data={"k": "x" * (4 * 1024 * 1024)}),
                                           _request_timeout=T)

@@ -180,7 +180,10 @@ impl FieldError {
             ErrorKind::TooLong,
             p,
             None,
-            format!("must have at most {max} bytes"),
+            format!(
+                "may not be more than {max} {}",
+                if max == 1 { "byte" } else { "bytes" }
+            ),
         )
     }
     /// Too many.
@@ -189,7 +192,10 @@ impl FieldError {
             ErrorKind::TooMany,
             p,
             Some(actual.to_string()),
-            format!("must have at most {max} items"),
+            format!(
+                "must have at most {max} {}",
+                if max == 1 { "item" } else { "items" }
+            ),
         )
     }
     /// Not found.

@@ -9,7 +9,6 @@ use apimachinery::ApiError;
 use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use http_body_util::{BodyExt, Limited};
-use hyper::body::Incoming;
 
 use crate::auth::{ConnectionAuth, Decision};
 use crate::negotiation::{self, Output};
@@ -17,12 +16,16 @@ use crate::request_info::{self, RequestInfo};
 use crate::response::{self, Body};
 use crate::server::{ApiServer, MAX_REQUEST_BYTES};
 
-/// Serve one HTTP request.
-pub async fn handle(
+/// Serve one HTTP request (any body: hyper's from a connection, a buffer in tests).
+pub async fn handle<B>(
     server: Arc<ApiServer>,
     conn: &ConnectionAuth,
-    req: Request<Incoming>,
-) -> Response<Body> {
+    req: Request<B>,
+) -> Response<Body>
+where
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let start = Instant::now();
     let (parts, body) = req.into_parts();
     let query = crate::rest::parse_query_map(parts.uri.query());
@@ -55,7 +58,11 @@ pub async fn handle(
     resp
 }
 
-async fn read_body(body: Incoming) -> Result<Bytes, ApiError> {
+async fn read_body<B>(body: B) -> Result<Bytes, ApiError>
+where
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     match Limited::new(body, MAX_REQUEST_BYTES).collect().await {
         Ok(c) => Ok(c.to_bytes()),
         Err(e)
@@ -72,14 +79,18 @@ async fn read_body(body: Incoming) -> Result<Bytes, ApiError> {
     }
 }
 
-async fn serve(
+async fn serve<B>(
     server: &Arc<ApiServer>,
     conn: &ConnectionAuth,
     parts: &http::request::Parts,
-    body: Incoming,
+    body: B,
     info: &RequestInfo,
     query: std::collections::HashMap<String, String>,
-) -> Result<Response<Body>, ApiError> {
+) -> Result<Response<Body>, ApiError>
+where
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let user = server.authn.authenticate(conn, &parts.headers).await?;
     if let Decision::Deny(why) = server.authz.authorize(&user, info) {
         return Err(crate::auth::forbidden(&user, info, &why));

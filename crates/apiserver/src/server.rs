@@ -62,6 +62,9 @@ pub struct ApiServer {
     pub started: Instant,
     /// Service ClusterIP and node port ranges.
     pub service_ranges: crate::rest::ServiceRanges,
+    /// How long a read at a revision the watch cache has not reached waits for it before
+    /// answering 504 "Too large resource version" (upstream: 3 s), in milliseconds.
+    pub revision_wait_ms: std::sync::atomic::AtomicU64,
 }
 
 /// A store wrapper recording operation latency.
@@ -130,6 +133,7 @@ impl ApiServer {
             admission: AdmissionChain::default(),
             started: Instant::now(),
             service_ranges,
+            revision_wait_ms: std::sync::atomic::AtomicU64::new(3000),
         });
         server.ensure_system_namespaces().await?;
         server.ensure_kubernetes_service().await?;

@@ -3,6 +3,7 @@
 //! (containers, ports, probes, resources). They only collect field errors
 //! with upstream's paths and messages; they never change the object.
 
+pub mod conditions;
 pub mod names;
 pub mod objectmeta;
 pub mod pod;

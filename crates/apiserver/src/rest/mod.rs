@@ -87,7 +87,14 @@ pub(crate) async fn wait_for_revision(rest: &Rest<'_>, want: i64) -> Result<(), 
     if rest
         .server
         .cacher
-        .wait_for(want, std::time::Duration::from_secs(3))
+        .wait_for(
+            want,
+            std::time::Duration::from_millis(
+                rest.server
+                    .revision_wait_ms
+                    .load(std::sync::atomic::Ordering::Relaxed),
+            ),
+        )
         .await
     {
         return Ok(());

@@ -113,6 +113,13 @@ impl Strategy for ServiceStrategy {
                 &FieldPath::root("spec").child("clusterIP"),
             ));
         }
+        let conditions = |o: &Value| o.pointer("/status/conditions").cloned();
+        if conditions(new) != conditions(old) {
+            errs.extend(crate::validation::conditions::validate_conditions(
+                new.pointer("/status/conditions"),
+                &FieldPath::root("status").child("conditions"),
+            ));
+        }
         errs
     }
 }

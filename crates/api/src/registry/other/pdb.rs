@@ -28,7 +28,14 @@ impl Strategy for PdbStrategy {
         common::validate_meta_and_spec(obj, validate_spec)
     }
     fn validate_update(&self, new: &Value, old: &Value) -> ErrorList {
-        common::validate_meta_and_spec_update(new, old, validate_spec)
+        let mut errs = common::validate_meta_and_spec_update(new, old, validate_spec);
+        if new.pointer("/status/conditions") != old.pointer("/status/conditions") {
+            errs.extend(crate::validation::conditions::validate_conditions(
+                new.pointer("/status/conditions"),
+                &FieldPath::root("status").child("conditions"),
+            ));
+        }
+        errs
     }
 }
 

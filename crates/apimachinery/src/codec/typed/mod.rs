@@ -476,8 +476,12 @@ impl Walker<'_> {
         match v {
             Value::String(s) => match go_base64_decode(s) {
                 Ok(bytes) => {
-                    if s.contains(['\r', '\n']) {
-                        *s = encode_base64(&bytes);
+                    // line breaks and nonzero trailing bits are not written back
+                    if s.contains(['\r', '\n']) || s.ends_with('=') {
+                        let canonical = encode_base64(&bytes);
+                        if *s != canonical {
+                            *s = canonical;
+                        }
                     }
                 }
                 // Go's decoder records this one and goes on
@@ -557,9 +561,10 @@ impl Walker<'_> {
         }
     }
 
-    /// `resource.Quantity`: a string or a bare number that parses as a quantity.
-    fn quantity(&mut self, v: &Value, at: &At<'_>) {
-        let text = match v {
+    /// `resource.Quantity`: a string or a bare number that parses as a quantity, written
+    /// back in its canonical form as Go marshals it (`0.5` -> `"500m"`).
+    fn quantity(&mut self, v: &mut Value, at: &At<'_>) {
+        let text = match &*v {
             Value::String(s) => s.trim().to_string(),
             Value::Number(n) => n.to_string(),
             Value::Bool(b) => b.to_string(),
@@ -567,14 +572,22 @@ impl Walker<'_> {
             // the type's decoder sees the raw JSON text, which cannot match
             _ => String::from("{"),
         };
-        if let Err(e) = Quantity::parse(&text) {
-            let e = match self.dialect {
-                Dialect::Smd if !matches!(v, Value::String(_) | Value::Number(_)) => {
-                    smd_error(at, v, &Type::Scalar)
+        match Quantity::parse(&text) {
+            Ok(q) => {
+                let canonical = q.to_string();
+                if v.as_str() != Some(canonical.as_str()) {
+                    *v = Value::String(canonical);
                 }
-                _ => e,
-            };
-            self.fail(DecodeError::Other(e));
+            }
+            Err(e) => {
+                let e = match self.dialect {
+                    Dialect::Smd if !matches!(v, Value::String(_) | Value::Number(_)) => {
+                        smd_error(at, v, &Type::Scalar)
+                    }
+                    _ => e,
+                };
+                self.fail(DecodeError::Other(e));
+            }
         }
     }
 

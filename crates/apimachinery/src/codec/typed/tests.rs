@@ -183,6 +183,10 @@ fn secrets_need_base64() {
     );
     assert!(r.is_ok());
     assert_eq!(obj["data"], json!({"k": "YWJj", "l": "YWJj"}));
+    // nonzero trailing bits are dropped as Go's encoder would
+    let (r, obj) = check(("", "v1", "Secret"), secret(json!({"k": "YR=="})));
+    assert!(r.is_ok());
+    assert_eq!(obj["data"]["k"], "YQ==");
     let (r, _) = check(("", "v1", "Secret"), secret(json!({"k": [300]})));
     assert_eq!(
         r.unwrap_err(),
@@ -304,7 +308,18 @@ fn quantities_and_int_or_strings() {
             "spec": {"containers": [{"name": "c", "image": "i", "resources": {"limits": {"cpu": cpu}}}]}})
     };
     assert!(check(("", "v1", "Pod"), c(json!("100m"))).0.is_ok());
-    assert!(check(("", "v1", "Pod"), c(json!(0.5))).0.is_ok());
+    // written back in canonical form, as a string
+    let (r, obj) = check(("", "v1", "Pod"), c(json!(0.5)));
+    assert!(r.is_ok());
+    assert_eq!(
+        obj["spec"]["containers"][0]["resources"]["limits"]["cpu"],
+        "500m"
+    );
+    let (_, obj) = check(("", "v1", "Pod"), c(json!("1000m")));
+    assert_eq!(
+        obj["spec"]["containers"][0]["resources"]["limits"]["cpu"],
+        "1"
+    );
     assert_eq!(
         check(("", "v1", "Pod"), c(json!(true))).0.unwrap_err(),
         crate::quantity::ERR_FORMAT
