@@ -4,12 +4,14 @@
 #   2. build the capstan binary
 #   3. cargo nextest run --workspace (cargo test if nextest is missing)
 #   4. the end-to-end pytest suite (tests/e2e) against the built binary
+#   5. a short run of every libFuzzer target (scripts/fuzz.sh)
 # Exits non-zero if any step fails; prints one summary line at the end.
 #
 # Env:
 #   CARGO_TARGET_DIR   build cache, outside the clone by default (/var/tmp/capstan-target)
 #   CAPSTAN_PROFILE    debug (default) or release
-#   SKIP_UNIT=1        skip step 3;  SKIP_E2E=1 skip step 4
+#   SKIP_UNIT=1        skip step 3;  SKIP_E2E=1 skip step 4;  SKIP_FUZZ=1 skip step 5
+#   FUZZ_SECONDS       seconds per fuzz target in step 5 (default 5)
 #   PYTEST_ARGS        extra arguments for pytest (e.g. "-k kubectl -x")
 set -euo pipefail
 
@@ -20,7 +22,7 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 PROFILE="${CAPSTAN_PROFILE:-debug}"
 START=$(date +%s)
 
-declare -A RESULT=([deps]=skipped [build]=skipped [unit]=skipped [e2e]=skipped)
+declare -A RESULT=([deps]=skipped [build]=skipped [unit]=skipped [e2e]=skipped [fuzz]=skipped)
 FAILED=0
 
 # processes started by the e2e suite register their PIDs here; anything left is killed on exit
@@ -48,7 +50,7 @@ step() { echo; echo "==== test.sh: $* ($(( $(date +%s) - START ))s)"; }
 summary() {
   local secs=$(( $(date +%s) - START ))
   echo
-  echo "test.sh summary: deps=${RESULT[deps]} build=${RESULT[build]} unit=${RESULT[unit]} e2e=${RESULT[e2e]} in ${secs}s"
+  echo "test.sh summary: deps=${RESULT[deps]} build=${RESULT[build]} unit=${RESULT[unit]} e2e=${RESULT[e2e]} fuzz=${RESULT[fuzz]} in ${secs}s"
 }
 
 # ---------------------------------------------------------------- 1. deps
@@ -90,6 +92,12 @@ if [ "${SKIP_E2E:-0}" != 1 ]; then
     5) RESULT[e2e]="FAILED(no tests collected)"; FAILED=1 ;;
     *) RESULT[e2e]="FAILED(rc=$rc)"; FAILED=1 ;;
   esac
+fi
+
+# ---------------------------------------------------------------- 5. fuzz
+if [ "${SKIP_FUZZ:-0}" != 1 ]; then
+  step "fuzz: every target for ${FUZZ_SECONDS:-5}s (scripts/fuzz.sh)"
+  if CARGO_TARGET_DIR= bash scripts/fuzz.sh "${FUZZ_SECONDS:-5}"; then RESULT[fuzz]=ok; else RESULT[fuzz]=FAILED; FAILED=1; fi
 fi
 
 summary

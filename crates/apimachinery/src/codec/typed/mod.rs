@@ -430,12 +430,15 @@ impl Walker<'_> {
         }
     }
 
-    /// What Go leaves in a list element or map value it reads `null` for, as written back
-    /// (an empty `[]byte` rather than Go's `null`, which typed clients cannot read).
+    /// What Go leaves in a list element or map value it reads `null` for, as written back.
+    /// Where Go writes `null` back (a zero time, a nil `[]byte`), which typed clients in
+    /// other languages cannot read in a list or map, the zero value is written out instead
+    /// (`0001-01-01T00:00:00Z`, which Go reads back as the zero time; `""`).
     fn zero(&self, ty: &Type) -> Value {
         match ty {
             Type::Ref(n) => match n.as_str() {
-                TIME | MICRO_TIME => Value::Null,
+                TIME => Value::String("0001-01-01T00:00:00Z".into()),
+                MICRO_TIME => Value::String("0001-01-01T00:00:00.000000Z".into()),
                 QUANTITY => Value::String("0".into()),
                 INT_OR_STRING => Value::from(0),
                 _ => match self.schema.definition(n) {
