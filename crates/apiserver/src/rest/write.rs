@@ -85,8 +85,15 @@ pub fn decode_raw(rest: &Rest<'_>, body: &[u8]) -> Result<RawBody, ApiError> {
             (v, strict)
         }
         BodyType::Protobuf => (
-            apimachinery::codec::protobuf::decode(body, apimachinery::Schema::builtin())
-                .map_err(|e| ApiError::bad_request(format!("error decoding request body: {e}")))?,
+            apimachinery::codec::protobuf::decode(body, apimachinery::Schema::builtin()).map_err(
+                |e| {
+                    ApiError::bad_request(format!(
+                        "{kind} in version {:?} cannot be handled as a {kind}: {e}",
+                        rest.res.version,
+                        kind = rest.res.kind
+                    ))
+                },
+            )?,
             vec![],
         ),
         _ => return Err(ApiError::unsupported_media_type(negotiation::BODY_TYPES)),
