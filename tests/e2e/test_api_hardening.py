@@ -434,3 +434,13 @@ def test_duplicate_keys_under_strict_and_warn(api_client, ns):
     body = '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"dupj","name":"dupj"}}'
     code, st, _ = raw(api_client, "POST", coll + "?fieldValidation=Strict", body, "application/json")
     assert code == 400 and st["message"].endswith('strict decoding error: duplicate field "metadata.name"'), st
+
+
+def test_delete_options_of_the_wrong_type_are_400(api_client, ns):
+    coll = f"/api/v1/namespaces/{ns}/configmaps"
+    assert raw(api_client, "POST", coll, cm("del"), "application/json")[0] == 201
+    code, st, _ = raw(api_client, "DELETE", f"{coll}/del", {"gracePeriodSeconds": "x"}, "application/json")
+    assert code == 400, (code, st)
+    assert st["message"] == ("error decoding DeleteOptions: json: cannot unmarshal string into Go struct "
+                             "field DeleteOptions.gracePeriodSeconds of type int64"), st
+    assert raw(api_client, "GET", f"{coll}/del")[0] == 200

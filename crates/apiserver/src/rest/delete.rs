@@ -44,7 +44,7 @@ pub fn delete_options(rest: &Rest<'_>, body: &[u8]) -> Result<DeleteOptions, Api
         &body[s..]
     };
     if !trimmed.is_empty() {
-        let v: Value = match negotiation::body_type(rest.header("content-type"))? {
+        let mut v: Value = match negotiation::body_type(rest.header("content-type"))? {
             BodyType::Protobuf => {
                 apimachinery::codec::protobuf::decode(body, apimachinery::Schema::builtin())
                     .map_err(|e| {
@@ -56,6 +56,20 @@ pub fn delete_options(rest: &Rest<'_>, body: &[u8]) -> Result<DeleteOptions, Api
             _ => serde_json::from_slice(body)
                 .map_err(|e| ApiError::bad_request(format!("error decoding DeleteOptions: {e}")))?,
         };
+        // decoded into DeleteOptions' type first, as upstream does (which answers a failure
+        // with a 500; a client's mistake is a 400 here)
+        let schema = apimachinery::Schema::builtin();
+        if let Some(def) = schema.for_gvk(&apimachinery::Gvk::new("", "v1", "DeleteOptions"))
+            && v.is_object()
+        {
+            apimachinery::codec::typed::decode(
+                schema,
+                def,
+                &mut v,
+                apimachinery::codec::typed::Dialect::Json,
+            )
+            .map_err(|e| ApiError::bad_request(format!("error decoding DeleteOptions: {e}")))?;
+        }
         o.grace_period = v.get("gracePeriodSeconds").and_then(Value::as_i64);
         o.propagation = v
             .get("propagationPolicy")
