@@ -24,8 +24,8 @@ macro_rules! kinds {
 
 use k8s_openapi::api::{
     apps::v1 as apps, batch::v1 as batch, coordination::v1 as coordination, core::v1 as core,
-    discovery::v1 as discovery, networking::v1 as networking, policy::v1 as policy,
-    rbac::v1 as rbac, scheduling::v1 as scheduling, storage::v1 as storage,
+    discovery::v1 as discovery, events::v1 as events, networking::v1 as networking,
+    policy::v1 as policy, rbac::v1 as rbac, scheduling::v1 as scheduling, storage::v1 as storage,
 };
 
 kinds! {
@@ -62,6 +62,7 @@ kinds! {
     "coordination.k8s.io", "Lease" => coordination::Lease;
     "discovery.k8s.io", "EndpointSlice" => discovery::EndpointSlice;
     "scheduling.k8s.io", "PriorityClass" => scheduling::PriorityClass;
+    "events.k8s.io", "Event" => events::Event;
     "storage.k8s.io", "StorageClass" => storage::StorageClass;
 }
 

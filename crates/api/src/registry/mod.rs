@@ -84,6 +84,7 @@ fn specific(group: &str, resource: &str) -> Option<&'static dyn Strategy> {
         ("autoscaling", "horizontalpodautoscalers") => &other::hpa::HpaStrategy,
         ("policy", "poddisruptionbudgets") => &other::pdb::PdbStrategy,
         ("networking.k8s.io", "ingresses") => &other::ingress::IngressStrategy,
+        ("events.k8s.io", "events") => &other::event::EventStrategy,
         _ => return None,
     })
 }

@@ -208,3 +208,51 @@ async fn continue_tokens_ahead_or_compacted() {
     assert_eq!(r.code, 200, "{}", r.body);
     assert_eq!(names(&r.body), ["b/c2", "b/c3", "b/c4"]);
 }
+
+#[tokio::test]
+async fn new_api_events_need_an_event_time() {
+    let api = Api::new().await;
+    let ev = |time: Option<&str>| {
+        let mut e = json!({"apiVersion": "events.k8s.io/v1", "kind": "Event",
+            "metadata": {"name": "e", "namespace": "default"}, "type": "Normal", "reason": "R",
+            "action": "A", "reportingController": "x/y", "reportingInstance": "i",
+            "regarding": {"kind": "Pod", "name": "p"}});
+        if let Some(t) = time {
+            e["eventTime"] = json!(t);
+        }
+        e
+    };
+    let url = "/apis/events.k8s.io/v1/namespaces/default/events";
+    let r = api.call(Method::POST, url, Some(ev(None))).await;
+    assert_eq!(r.code, 422, "{}", r.body);
+    assert_eq!(r.body["details"]["causes"][0]["field"], "eventTime");
+    let r = api
+        .call(
+            Method::POST,
+            url,
+            Some(ev(Some("2024-01-01T00:00:00.000000Z"))),
+        )
+        .await;
+    assert_eq!(r.code, 201, "{}", r.body);
+    // the event time may not be dropped afterwards
+    let r = api
+        .call_ct(
+            Method::PATCH,
+            &format!("{url}/e"),
+            Some(json!({"eventTime": null})),
+            Some("application/merge-patch+json"),
+        )
+        .await;
+    assert_eq!(r.code, 422, "{}", r.body);
+    // core/v1 events keep the legacy rules: no event time needed
+    let core = json!({"apiVersion": "v1", "kind": "Event", "metadata": {"name": "c", "namespace": "default"},
+        "involvedObject": {"kind": "Pod", "name": "p", "namespace": "default"}, "reason": "R", "type": "Normal"});
+    let r = api
+        .call(
+            Method::POST,
+            "/api/v1/namespaces/default/events",
+            Some(core),
+        )
+        .await;
+    assert_eq!(r.code, 201, "{}", r.body);
+}

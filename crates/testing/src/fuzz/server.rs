@@ -17,6 +17,10 @@ pub(super) const SEEDED: &[(&str, &str)] = &[
     ("", "/api/v1/namespaces/default/pods/p"),
     ("", "/api/v1/namespaces/default/services/svc"),
     ("apps", "/apis/apps/v1/namespaces/default/deployments/d"),
+    (
+        "events.k8s.io",
+        "/apis/events.k8s.io/v1/namespaces/default/events/e",
+    ),
 ];
 
 /// The lists read after each input, to check that everything stored is readable.
@@ -27,6 +31,7 @@ const LISTS: &[(&str, &str)] = &[
     ("", "/api/v1/services"),
     ("", "/api/v1/namespaces"),
     ("apps", "/apis/apps/v1/deployments"),
+    ("events.k8s.io", "/apis/events.k8s.io/v1/events"),
 ];
 
 /// What a request got.
@@ -194,6 +199,13 @@ fn seeds() -> Vec<(&'static str, Value)> {
                 "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "fuzz"}},
                     "template": {"metadata": {"labels": {"app": "fuzz"}},
                         "spec": {"containers": [{"name": "c", "image": "nginx"}]}}}}),
+        ),
+        (
+            SEEDED[5].1,
+            json!({"apiVersion": "events.k8s.io/v1", "kind": "Event", "metadata": meta("e"),
+                "eventTime": "2024-01-01T00:00:00.000000Z", "type": "Normal", "reason": "R",
+                "action": "A", "reportingController": "x/y", "reportingInstance": "i",
+                "regarding": {"kind": "Pod", "name": "p", "namespace": "default"}}),
         ),
     ]
 }
