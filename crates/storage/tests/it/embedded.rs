@@ -112,9 +112,23 @@ async fn file_size_stays_bounded_under_churn() {
     let store = Arc::new(EmbeddedStore::open(&path, opts).unwrap());
     // The first rounds grow the file to its working size (pages freed by non-durable commits
     // are reused only after the next checkpoint); equal rounds after that must not grow it.
+    // measure once the compactor has caught up with a round (a loaded machine delays it)
+    let settled = |store: Arc<EmbeddedStore>| async move {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let c = store.compacted_revision().await.unwrap();
+            let r = store.current_revision().await.unwrap();
+            if r - c <= 1_200 || std::time::Instant::now() > deadline {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
     churn(&store, 40_000).await;
+    settled(store.clone()).await;
     let after_first = file_size(&path);
     churn(&store, 40_000).await;
+    settled(store.clone()).await;
     let after_second = file_size(&path);
     let compacted = store.compacted_revision().await.unwrap();
     let current = store.current_revision().await.unwrap();
