@@ -107,6 +107,9 @@ async fn file_size_stays_bounded_under_churn() {
         max_history_revisions: Some(1_000),
         compaction_interval: Some(Duration::from_millis(200)),
         purge_chunk: 500,
+        // many checkpoints a round, however slow the machine: freed pages are reusable
+        // only after one
+        checkpoint_interval: Duration::from_millis(100),
         ..Default::default()
     };
     let store = Arc::new(EmbeddedStore::open(&path, opts).unwrap());

@@ -107,13 +107,14 @@ impl Server {
         self.rt.block_on(async {
             let resp = apiserver::handler::handle(self.server.clone(), &self.admin, req).await;
             let code = resp.status().as_u16();
-            let watch = resp
-                .headers()
-                .get(http::header::CONTENT_TYPE)
-                .is_some_and(|v| v.to_str().unwrap_or("").contains("watch"))
-                || uri.contains("watch=");
+            // a watch that started is a stream: its status is what counts (an error is not)
+            let watch = code == 200
+                && (resp
+                    .headers()
+                    .get(http::header::CONTENT_TYPE)
+                    .is_some_and(|v| v.to_str().unwrap_or("").contains("watch"))
+                    || uri.contains("watch="));
             if watch {
-                // a stream: its status is what counts
                 return Outcome {
                     code,
                     body: Value::Null,
