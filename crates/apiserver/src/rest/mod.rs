@@ -3,6 +3,7 @@
 //! behaviour (defaulting, validation, status split) supplied by the `api`
 //! crate's strategies.
 
+mod decode;
 mod delete;
 mod list;
 mod options;

@@ -8,8 +8,9 @@ use http::{Response, StatusCode};
 use serde_json::Value;
 
 use super::Rest;
+use super::decode::{self, Decoded, Source};
 use super::store::Change;
-use super::write::{self, Decoded, Source, check_name, reply};
+use super::write::{self, check_name, reply};
 use crate::meta;
 use crate::negotiation::{self, BodyType};
 use crate::patching;
@@ -60,7 +61,7 @@ pub async fn patch(rest: &Rest<'_>, body: Bytes) -> Result<Response<Body>, ApiEr
                 BodyType::ApplyPatch => Source::Applied,
                 _ => Source::Patched,
             };
-            let Decoded { obj, warnings: w } = write::admit_shape(rest, patched, vec![], source)?;
+            let Decoded { obj, warnings: w } = decode::admit_shape(rest, patched, vec![], source)?;
             warnings = w;
             let mut new = obj;
             check_name(&new, &name)?;
@@ -88,7 +89,7 @@ pub async fn patch(rest: &Rest<'_>, body: Bytes) -> Result<Response<Body>, ApiEr
             let applied =
                 patching::apply_patch(rest.res, bt, &Value::Null, &patch_doc, &manager, force)?;
             let Decoded { obj, warnings: w } =
-                write::admit_shape(rest, applied, vec![], Source::Applied)?;
+                decode::admit_shape(rest, applied, vec![], Source::Applied)?;
             warnings = w;
             check_name(&obj, &name)?;
             let created = write::create_object(rest, obj, "").await?;

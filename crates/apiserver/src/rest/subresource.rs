@@ -8,8 +8,8 @@ use http::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
 use super::Rest;
+use super::decode::{self, Source};
 use super::store::Change;
-use super::write::Source;
 use crate::meta;
 use crate::negotiation;
 use crate::patching;
@@ -82,7 +82,7 @@ pub async fn scale(
         false => negotiation::patch_type(ct)?,
     };
     let input = if *method == Method::PUT {
-        Some(super::write::decode_body_as(rest, &body, &scale_gvk())?)
+        Some(decode::decode_body_as(rest, &body, &scale_gvk())?)
     } else {
         None
     };
@@ -109,7 +109,7 @@ pub async fn scale(
                         negotiation::BodyType::StrategicMergePatch => Source::StrategicPatch(p),
                         _ => Source::Patched,
                     };
-                    super::write::decode_typed(&mut patched, &scale_gvk(), vec![], source)?;
+                    decode::decode_typed(&mut patched, &scale_gvk(), vec![], source)?;
                     patched
                 }
                 _ => unreachable!("PUT has a body, PATCH a patch"),
@@ -160,7 +160,7 @@ pub async fn scale(
 
 /// POST `pods/{name}/binding`: assign the pod to a node.
 pub async fn binding(rest: &Rest<'_>, body: Bytes) -> Result<Response<Body>, ApiError> {
-    let b = super::write::decode_body_as(rest, &body, &Gvk::new("", "v1", "Binding"))?;
+    let b = decode::decode_body_as(rest, &body, &Gvk::new("", "v1", "Binding"))?;
     let name = rest.info.name.clone();
     let target = b
         .pointer("/target/name")
@@ -246,7 +246,7 @@ pub async fn binding(rest: &Rest<'_>, body: Bytes) -> Result<Response<Body>, Api
 /// POST `pods/{name}/eviction`: delete the pod (disruption budgets are checked
 /// by the disruption controller's status, added with the controllers).
 pub async fn eviction(rest: &Rest<'_>, body: Bytes) -> Result<Response<Body>, ApiError> {
-    let ev = super::write::decode_body_as(rest, &body, &Gvk::new("policy", "v1", "Eviction"))?;
+    let ev = decode::decode_body_as(rest, &body, &Gvk::new("policy", "v1", "Eviction"))?;
     if ev
         .get("kind")
         .and_then(Value::as_str)

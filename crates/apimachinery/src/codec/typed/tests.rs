@@ -324,14 +324,10 @@ fn quantities_and_int_or_strings() {
         check(("", "v1", "Pod"), c(json!(true))).0.unwrap_err(),
         crate::quantity::ERR_FORMAT
     );
+    // a list is raw JSON to the quantity's own decoder, which cannot parse it
     assert_eq!(
         check(("", "v1", "Pod"), c(json!([]))).0.unwrap_err(),
-        "json: cannot unmarshal array into Go struct field ResourceRequirements.spec.containers.resources.limits of type v1.ResourceList"
-            .replace("array", "array")
-            .replace(
-                "json: cannot unmarshal array into Go struct field ResourceRequirements.spec.containers.resources.limits of type v1.ResourceList",
-                crate::quantity::ERR_FORMAT
-            )
+        crate::quantity::ERR_FORMAT
     );
     assert_eq!(
         check(
