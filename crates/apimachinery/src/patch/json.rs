@@ -3,6 +3,11 @@
 //! list of operations is a 400, more than 10000 operations a 413, and an
 //! operation that cannot be applied (failing `test`, missing path, unknown
 //! `op`) a 422 with the generic message.
+//!
+//! Memory bound: a `copy` is the only operation that grows the document beyond the
+//! request's own bytes (a value copied into itself doubles it), so the bytes copied are
+//! counted and the patch fails (422, as upstream's `AccumulatedCopySizeLimit`) once they
+//! pass [`MAX_COPY_BYTES`]; the document never grows by more than that plus the request.
 
 use serde_json::Value;
 
@@ -40,8 +45,43 @@ pub fn json_patch(original: &Value, patch: &Value) -> Result<Value, PatchError> 
     let parsed: json_patch::Patch = serde_json::from_value(patch.clone())
         .map_err(|e| PatchError::Invalid(format!("invalid operation: {e}")))?;
     let mut doc = original.clone();
-    json_patch::patch(&mut doc, &parsed).map_err(|e| PatchError::Invalid(e.to_string()))?;
+    let mut copied = 0usize;
+    for op in parsed.0 {
+        if let json_patch::PatchOperation::Copy(c) = &op
+            && let Some(v) = doc.pointer(c.from.as_str())
+        {
+            copied += json_size(v);
+            if copied > MAX_COPY_BYTES {
+                return Err(PatchError::Invalid(format!(
+                    "Unable to complete the copy, the accumulated size increase of copy is {copied}, exceeding the limit {MAX_COPY_BYTES}"
+                )));
+            }
+        }
+        json_patch::patch(&mut doc, std::slice::from_ref(&op))
+            .map_err(|e| PatchError::Invalid(e.to_string()))?;
+    }
     Ok(doc)
+}
+
+/// Upstream's limit on the bytes the `copy` operations of one JSON patch may add
+/// (`JSONPatchMaxCopyBytes`, 3 MiB).
+pub const MAX_COPY_BYTES: usize = 3 * 1024 * 1024;
+
+/// The length of a value's compact JSON, counted without writing it out.
+fn json_size(v: &Value) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0 += b.len();
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut c = Count(0);
+    let _ = serde_json::to_writer(&mut c, v);
+    c.0
 }
 
 #[cfg(test)]
@@ -109,6 +149,26 @@ mod tests {
             assert_eq!(e.to_api_error().code, 400);
         }
         assert_eq!(json_patch(&deploy(), &Value::Null).unwrap(), deploy());
+    }
+
+    #[test]
+    fn copies_are_bounded() {
+        // a value copied into itself doubles each time: stopped at 3 MiB, not after gigabytes
+        let mut ops = vec![json!({"op": "add", "path": "/a", "value": ["x".repeat(1000)]})];
+        for _ in 0..40 {
+            ops.push(json!({"op": "copy", "from": "/a", "path": "/a/-"}));
+        }
+        let e = json_patch(&json!({}), &json!(ops)).unwrap_err();
+        assert!(
+            matches!(&e, PatchError::Invalid(m) if m.contains("exceeding the limit 3145728")),
+            "{e:?}"
+        );
+        assert_eq!(e.to_api_error().code, 422);
+        // many small copies are fine
+        let ops: Vec<Value> = (0..100)
+            .map(|i| json!({"op": "copy", "from": "/k", "path": format!("/c{i}")}))
+            .collect();
+        assert!(json_patch(&json!({"k": "v"}), &json!(ops)).is_ok());
     }
 
     #[test]
