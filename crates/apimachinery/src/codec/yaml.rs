@@ -1,6 +1,10 @@
 //! YAML bodies (`application/yaml`, `application/apply-patch+yaml`) to JSON
 //! values and back, with serde-saphyr. Like upstream (`sigs.k8s.io/yaml` over
 //! goyaml v2), YAML 1.1 booleans (`yes`, `on`) are booleans.
+//!
+//! Memory bound: serde-saphyr's default parsing budget caps alias expansion, nodes and
+//! depth, so a small document of nested aliases ("billion laughs") is an error, not
+//! gigabytes (tested below).
 
 use std::fmt;
 
@@ -184,6 +188,20 @@ mod tests {
             serde_json::from_slice::<Value>(j).unwrap()
         );
         assert_eq!(from_yaml(b"").unwrap(), Value::Null);
+    }
+
+    #[test]
+    fn alias_bombs_are_refused() {
+        // "billion laughs": nine levels of ten aliases each
+        let mut doc = String::from("a0: &a0 [\"lol\"]\n");
+        for i in 1..10 {
+            let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+            doc.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+        }
+        let t = std::time::Instant::now();
+        assert!(from_yaml(doc.as_bytes()).is_err());
+        let _ = duplicate_keys(doc.as_bytes());
+        assert!(t.elapsed().as_secs() < 5, "took {:?}", t.elapsed());
     }
 
     #[test]
