@@ -536,3 +536,18 @@ proptest! {
         let _ = decode(&b, Schema::builtin());
     }
 }
+
+/// A body of many empty repeated messages is the worst case of JSON produced per input
+/// byte: the output stays a small multiple of the input.
+#[test]
+fn output_is_a_small_multiple_of_the_input() {
+    let mut spec = Enc::new();
+    for _ in 0..100_000 {
+        spec = spec.msg(2, Enc::new());
+    }
+    let body = envelope("v1", "Pod", Enc::new().msg(1, meta("p")).msg(2, spec));
+    let v = decode(&body, Schema::builtin()).unwrap();
+    let out = serde_json::to_vec(&v).unwrap().len();
+    eprintln!("{} input bytes -> {out} JSON bytes", body.len());
+    assert!(out < body.len() * 4, "{} -> {out}", body.len());
+}
