@@ -154,6 +154,79 @@ mod tests {
         );
     }
 
+    fn size(v: &serde_json::Value) -> usize {
+        serde_json::to_vec(v).map(|b| b.len()).unwrap_or(0)
+    }
+
+    fn value() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<i64>().prop_map(serde_json::Value::from),
+            "[a-z]{0,40}".prop_map(serde_json::Value::String),
+        ];
+        leaf.prop_recursive(4, 64, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(serde_json::Value::Array),
+                prop::collection::btree_map(
+                    prop::sample::select(vec![
+                        "metadata",
+                        "labels",
+                        "spec",
+                        "data",
+                        "containers",
+                        "name",
+                        "a",
+                        "b",
+                        "$patch",
+                        "$retainKeys"
+                    ]),
+                    inner,
+                    0..6
+                )
+                .prop_map(|m| serde_json::Value::Object(
+                    m.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+                )),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        /// No patch type makes a result much larger than the object and the patch together
+        /// (JSON patch copies are capped on their own, see `json.rs`): the memory a patch
+        /// request can make the server allocate is a small multiple of the request and
+        /// object size limits.
+        #[test]
+        fn patch_results_are_bounded_by_their_inputs(
+            doc in value(),
+            patch in value(),
+            paths in proptest::collection::vec("(/[a-z]{1,3}){1,3}", 0..8),
+        ) {
+            let schema = crate::Schema::builtin();
+            let def = schema.for_gvk(&crate::Gvk::new("apps", "v1", "Deployment")).unwrap();
+            let bound = 2 * (size(&doc) + size(&patch)) + 64;
+            if let Ok(out) = merge_patch(&doc, &patch) {
+                proptest::prop_assert!(size(&out) <= bound);
+            }
+            if let Ok(out) = strategic_merge(&doc, &patch, schema, def) {
+                proptest::prop_assert!(size(&out) <= bound);
+            }
+            // JSON patch: copies and moves between generated paths
+            let ops: Vec<serde_json::Value> = paths
+                .windows(2)
+                .enumerate()
+                .map(|(i, w)| {
+                    let op = ["copy", "move", "add", "remove"][i % 4];
+                    serde_json::json!({"op": op, "from": w[0], "path": w[1], "value": patch.clone()})
+                })
+                .collect();
+            let ops = serde_json::Value::Array(ops);
+            if let Ok(out) = json_patch(&doc, &ops) {
+                proptest::prop_assert!(size(&out) <= size(&doc) + size(&ops) + json::MAX_COPY_BYTES);
+            }
+        }
+    }
+
     #[test]
     fn status_mapping() {
         let s = PatchError::Invalid("test failed".into())
