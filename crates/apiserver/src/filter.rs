@@ -95,6 +95,17 @@ fn supported_fields(r: &ResourceInfo) -> &'static [(&'static str, &'static str)]
     }
 }
 
+/// What a selectable field reads when the object does not set it: upstream evaluates field
+/// selectors on the typed object, where an unset bool is `false` and an unset count `0`
+/// (strings are empty either way).
+fn zero_value(pointer: &str) -> &'static str {
+    match pointer {
+        "/spec/unschedulable" | "/spec/hostNetwork" => "false",
+        "/status/replicas" | "/status/succeeded" => "0",
+        _ => "",
+    }
+}
+
 impl Filter {
     /// Compile from the `labelSelector` and `fieldSelector` parameters.
     pub fn new(
@@ -164,7 +175,7 @@ impl Filter {
             Some(
                 obj.pointer(ptr)
                     .and_then(meta::scalar_string)
-                    .unwrap_or_default(),
+                    .unwrap_or_else(|| zero_value(ptr).to_string()),
             )
         })
     }
@@ -178,15 +189,19 @@ impl Filter {
             return true;
         }
         self.fields.matches(|f| {
-            let source = self
+            let (ptr, source) = self
                 .field_paths
                 .iter()
                 .find(|(n, _, _)| n == f)
-                .map(|(_, _, s)| *s)?;
+                .map(|(_, p, s)| (*p, *s))?;
             Some(match source {
                 Source::Name => o.name.clone(),
                 Source::Namespace => o.namespace.clone(),
-                Source::Field(i) => o.fields.get(i).cloned().unwrap_or_default(),
+                // the index holds "" for an unset field; a bool or count is never ""
+                Source::Field(i) => match o.fields.get(i).map(String::as_str) {
+                    Some(v) if !v.is_empty() => v.to_string(),
+                    _ => zero_value(ptr).to_string(),
+                },
             })
         })
     }

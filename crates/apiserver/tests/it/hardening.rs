@@ -256,3 +256,57 @@ async fn new_api_events_need_an_event_time() {
         .await;
     assert_eq!(r.code, 201, "{}", r.body);
 }
+
+#[tokio::test]
+async fn field_selectors_see_unset_fields_as_zero_values() {
+    let api = Api::new().await;
+    let node = json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n1"}});
+    assert_eq!(
+        api.call(Method::POST, "/api/v1/nodes", Some(node))
+            .await
+            .code,
+        201
+    );
+    let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "default"},
+        "spec": {"containers": [{"name": "c", "image": "nginx"}]}});
+    assert_eq!(
+        api.call(Method::POST, "/api/v1/namespaces/default/pods", Some(pod))
+            .await
+            .code,
+        201
+    );
+    let count = |r: crate::harness::Reply| r.body["items"].as_array().map(Vec::len).unwrap_or(99);
+    for (url, selector, want) in [
+        ("/api/v1/nodes", "spec.unschedulable=false", 1),
+        ("/api/v1/nodes", "spec.unschedulable=true", 0),
+        ("/api/v1/nodes", "spec.unschedulable!=true", 1),
+        (
+            "/api/v1/namespaces/default/pods",
+            "spec.hostNetwork=false",
+            1,
+        ),
+        ("/api/v1/namespaces/default/pods", "spec.nodeName=", 1),
+        ("/api/v1/namespaces/default/pods", "status.podIP=", 1),
+        (
+            "/api/v1/namespaces/default/pods",
+            "status.nominatedNodeName=",
+            1,
+        ),
+        (
+            "/api/v1/namespaces/default/pods",
+            "spec.restartPolicy=Always",
+            1,
+        ),
+        ("/api/v1/namespaces/default/pods", "status.phase=Pending", 1),
+    ] {
+        let r = api
+            .call(
+                Method::GET,
+                &format!("{url}?fieldSelector={selector}"),
+                None,
+            )
+            .await;
+        assert_eq!(r.code, 200, "{}", r.body);
+        assert_eq!(count(r), want, "{url} {selector}");
+    }
+}
