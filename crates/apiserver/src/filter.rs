@@ -132,6 +132,12 @@ impl Filter {
                     .and_then(|(_, p)| Some((*p, stored.iter().position(|q| q == p)?)))
                 {
                     Some((p, i)) => (p, Source::Field(i)),
+                    // kinds with their own field label conversion word it their way
+                    None if !supported.is_empty() => {
+                        return Err(ApiError::bad_request(format!(
+                            "field label not supported: {f}"
+                        )));
+                    }
                     None => {
                         return Err(ApiError::bad_request(format!(
                             "\"{f}\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\""

@@ -309,4 +309,26 @@ async fn field_selectors_see_unset_fields_as_zero_values() {
         assert_eq!(r.code, 200, "{}", r.body);
         assert_eq!(count(r), want, "{url} {selector}");
     }
+    let r = api
+        .call(
+            Method::GET,
+            "/api/v1/namespaces/default/pods?fieldSelector=spec.foo=x",
+            None,
+        )
+        .await;
+    assert_eq!(
+        (r.code, r.body["message"].as_str()),
+        (400, Some("field label not supported: spec.foo"))
+    );
+    let r = api
+        .call(
+            Method::GET,
+            "/api/v1/namespaces/default/configmaps?fieldSelector=data.x=y",
+            None,
+        )
+        .await;
+    assert_eq!(
+        r.body["message"],
+        "\"data.x\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\""
+    );
 }
