@@ -340,11 +340,13 @@ impl ApiError {
 }
 
 /// A `Status` object reporting success (what a delete of a non-cached object returns).
-pub fn success_status(details: Option<StatusDetails>) -> Value {
+/// The reply's HTTP code goes in `code`, as upstream's handlers fill in a success Status's code.
+pub fn success_status(code: u16, details: Option<StatusDetails>) -> Value {
     let mut v = serde_json::json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success"});
     if let Some(d) = details {
         v["details"] = serde_json::to_value(d).unwrap_or(Value::Null);
     }
+    v["code"] = code.into();
     v
 }
 

@@ -272,13 +272,16 @@ async fn delete_one(
         None if returns_object(rest.res.kind) => Ok((StatusCode::OK, old)),
         None => Ok((
             StatusCode::OK,
-            success_status(Some(StatusDetails {
-                name: name.to_string(),
-                group: rest.res.group.to_string(),
-                kind: rest.res.resource.to_string(),
-                uid: meta::uid(&old).to_string(),
-                ..Default::default()
-            })),
+            success_status(
+                200,
+                Some(StatusDetails {
+                    name: name.to_string(),
+                    group: rest.res.group.to_string(),
+                    kind: rest.res.resource.to_string(),
+                    uid: meta::uid(&old).to_string(),
+                    ..Default::default()
+                }),
+            ),
         )),
     }
 }

@@ -100,7 +100,7 @@ pub async fn patch(rest: &Rest<'_>, body: Bytes) -> Result<Response<Body>, ApiEr
     let Some(out) = out else {
         return Ok(response::object(
             StatusCode::OK,
-            &apimachinery::errors::success_status(None),
+            &apimachinery::errors::success_status(200, None),
             rest.output,
         ));
     };

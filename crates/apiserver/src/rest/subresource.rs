@@ -238,7 +238,7 @@ pub async fn binding(rest: &Rest<'_>, body: Bytes) -> Result<Response<Body>, Api
         .await?;
     Ok(response::object(
         StatusCode::CREATED,
-        &apimachinery::errors::success_status(None),
+        &apimachinery::errors::success_status(201, None),
         rest.output,
     ))
 }
@@ -272,7 +272,7 @@ pub async fn eviction(rest: &Rest<'_>, body: Bytes) -> Result<Response<Body>, Ap
     super::delete::delete(&rest2, Bytes::from(opts_body)).await?;
     Ok(response::object(
         StatusCode::CREATED,
-        &apimachinery::errors::success_status(None),
+        &apimachinery::errors::success_status(201, None),
         rest.output,
     ))
 }

@@ -335,7 +335,7 @@ pub async fn update(rest: &Rest<'_>, body: Bytes) -> Result<Response<Body>, ApiE
         None => {
             return Ok(response::object(
                 StatusCode::OK,
-                &apimachinery::errors::success_status(None),
+                &apimachinery::errors::success_status(200, None),
                 rest.output,
             ));
         }

@@ -332,3 +332,23 @@ async fn field_selectors_see_unset_fields_as_zero_values() {
         "\"data.x\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\""
     );
 }
+
+#[tokio::test]
+async fn success_statuses_carry_their_code() {
+    let api = Api::new().await;
+    let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "default"},
+        "spec": {"containers": [{"name": "c", "image": "nginx"}]}});
+    api.call(Method::POST, "/api/v1/namespaces/default/pods", Some(pod))
+        .await;
+    let ev = json!({"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": "p", "namespace": "default"}});
+    let r = api
+        .call(
+            Method::POST,
+            "/api/v1/namespaces/default/pods/p/eviction",
+            Some(ev),
+        )
+        .await;
+    assert_eq!(r.code, 201, "{}", r.body);
+    assert_eq!(r.body["status"], "Success");
+    assert_eq!(r.body["code"], 201);
+}
