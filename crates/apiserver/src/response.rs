@@ -123,9 +123,28 @@ impl http_body::Body for JsonList {
     }
 }
 
-/// A JSON reply of already-serialized bytes.
+/// A JSON reply of already-serialized bytes, ending with a newline as every JSON body
+/// upstream writes does (its encoder adds one; clients compare error bodies byte for byte).
 pub fn json_bytes(code: StatusCode, body: impl Into<Bytes>) -> Response<Body> {
-    raw(code, "application/json", body)
+    raw(code, "application/json", with_newline(body.into()))
+}
+
+/// `b` ending with a newline (copied once when it does not).
+pub fn with_newline(b: Bytes) -> Bytes {
+    if b.last() == Some(&b'\n') {
+        return b;
+    }
+    let mut out = BytesMut::with_capacity(b.len() + 1);
+    out.extend_from_slice(&b);
+    out.extend_from_slice(b"\n");
+    out.freeze()
+}
+
+/// Serialized JSON with its trailing newline, without a second copy.
+fn json_vec(v: &impl serde::Serialize) -> Vec<u8> {
+    let mut out = serde_json::to_vec(v).unwrap_or_default();
+    out.push(b'\n');
+    out
 }
 
 /// A reply rendering `v` in the negotiated form (JSON or YAML; callers render Tables themselves).
@@ -135,14 +154,14 @@ pub fn object(code: StatusCode, v: &Value, out: Output) -> Response<Body> {
             Ok(y) => raw(code, "application/yaml", y),
             Err(e) => error(&ApiError::internal(e)),
         },
-        _ => json_bytes(code, serde_json::to_vec(v).unwrap_or_default()),
+        _ => json_bytes(code, json_vec(v)),
     }
 }
 
 /// The `Status` reply of an error.
 pub fn error(e: &ApiError) -> Response<Body> {
     let code = StatusCode::from_u16(e.code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut r = json_bytes(code, serde_json::to_vec(&e.to_status()).unwrap_or_default());
+    let mut r = json_bytes(code, json_vec(&e.to_status()));
     if let Some(s) = e.details.as_ref().and_then(|d| d.retry_after_seconds)
         && s > 0
         && let Ok(v) = http::HeaderValue::from_str(&s.to_string())

@@ -329,7 +329,7 @@ fn render_list(
             Ok(response::raw(
                 StatusCode::OK,
                 super::table::TABLE_CONTENT_TYPE,
-                t,
+                response::with_newline(t.into()),
             ))
         }
         crate::negotiation::Output::Json => {
@@ -347,7 +347,7 @@ fn render_list(
                 StatusCode::OK,
                 head.into_bytes(),
                 items.to_vec(),
-                b"]}",
+                b"]}\n",
             ))
         }
         out => {

@@ -35,7 +35,7 @@ pub async fn get(rest: &Rest<'_>) -> Result<Response<Body>, ApiError> {
             Ok(response::raw(
                 StatusCode::OK,
                 super::table::TABLE_CONTENT_TYPE,
-                t,
+                response::with_newline(t.into()),
             ))
         }
         crate::negotiation::Output::Json => {
