@@ -149,6 +149,16 @@ fn metadata_body(json: &[u8]) -> Option<usize> {
 /// leading `"resourceVersion":"..."` or insert one. Falls back to a parse and
 /// re-encode for JSON laid out differently.
 pub fn stamp(json: &[u8], rv: Revision) -> Option<Bytes> {
+    stamp_into(json, rv, false)
+}
+
+/// [`stamp`] for a reply body: with the trailing newline upstream's encoder writes, in the
+/// same buffer (no second copy on the create path).
+pub fn stamp_reply(json: &[u8], rv: Revision) -> Option<Bytes> {
+    stamp_into(json, rv, true)
+}
+
+fn stamp_into(json: &[u8], rv: Revision, newline: bool) -> Option<Bytes> {
     const RVKEY: &[u8] = b"\"resourceVersion\":\"";
     if let Some(body) = metadata_body(json) {
         let rest = &json[body..];
@@ -168,6 +178,9 @@ pub fn stamp(json: &[u8], rv: Revision) -> Option<Bytes> {
             out.push(b',');
         }
         out.extend_from_slice(tail);
+        if newline {
+            out.push(b'\n');
+        }
         return Some(Bytes::from(out));
     }
     let mut v: Value = serde_json::from_slice(json).ok()?;
@@ -177,7 +190,11 @@ pub fn stamp(json: &[u8], rv: Revision) -> Option<Bytes> {
     m.insert("resourceVersion".into(), Value::String(rv.to_string()));
     m.extend(std::mem::take(md));
     *md = m;
-    Some(Bytes::from(serde_json::to_vec(&v).ok()?))
+    let mut out = serde_json::to_vec(&v).ok()?;
+    if newline {
+        out.push(b'\n');
+    }
+    Some(Bytes::from(out))
 }
 
 /// [`storage_layout`] without copying: reorders the object in place.

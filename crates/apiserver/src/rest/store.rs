@@ -28,7 +28,8 @@ impl Stored {
         self.obj
     }
 
-    /// The stored JSON with its `resourceVersion`, when it could be spliced in.
+    /// The stored JSON with its `resourceVersion` (and a reply's trailing newline), when it
+    /// could be spliced in.
     pub fn json(&self) -> Option<&Bytes> {
         self.json.as_ref()
     }
@@ -140,7 +141,7 @@ impl<'a> ObjectStore<'a> {
                 meta::name(&obj),
             ));
         }
-        let json = crate::cached::stamp(&bytes, resp.revision);
+        let json = crate::cached::stamp_reply(&bytes, resp.revision);
         Ok(Stored {
             obj,
             revision: resp.revision,
