@@ -276,25 +276,16 @@ impl Walker<'_> {
         elem: usize,
         miss: Miss,
     ) -> DecodeError {
-        let value = match (miss, v) {
-            (Miss::Range, Value::Number(n)) => format!("number {}", literal(n)),
-            _ => kind(v).to_string(),
-        };
         let named = (elem != usize::MAX)
             .then(|| at.last_field().and_then(|(s, f)| names::field_type(s, f)))
             .flatten()
             .map(|t| names::strip_levels(t, elem));
-        let go_type = named.unwrap_or_else(|| names::type_name(ty));
-        let (strukt, field) = match at.last_field() {
-            Some((s, _)) => (names::short_name(s).to_string(), at.go_field()),
-            None => (String::new(), String::new()),
-        };
-        DecodeError::Type {
-            value,
-            strukt,
-            field,
-            go_type,
-        }
+        unmarshal_error(
+            Some(at),
+            v,
+            miss,
+            named.unwrap_or_else(|| names::type_name(ty)),
+        )
     }
 
     /// The unstructured converter's words (`runtime.DefaultUnstructuredConverter`), which
@@ -519,29 +510,9 @@ impl Walker<'_> {
     /// time into a string, an int-or-string into an `int32`): `encoding/json` adds the
     /// field's context, the converter calls the decoder bare.
     fn inner_json(&mut self, at: &At<'_>, v: &Value, target: &str, miss: Miss) {
-        let value = match (miss, v) {
-            (Miss::Range, Value::Number(n)) => format!("number {}", literal(n)),
-            _ => kind(v).to_string(),
-        };
         let e = match self.dialect {
-            Dialect::Json => {
-                let (strukt, field) = match at.last_field() {
-                    Some((s, _)) => (names::short_name(s).to_string(), at.go_field()),
-                    None => (String::new(), String::new()),
-                };
-                DecodeError::Type {
-                    value,
-                    strukt,
-                    field,
-                    go_type: target.into(),
-                }
-            }
-            Dialect::Converter => DecodeError::Type {
-                value,
-                strukt: String::new(),
-                field: String::new(),
-                go_type: target.into(),
-            },
+            Dialect::Json => unmarshal_error(Some(at), v, miss, target.into()),
+            Dialect::Converter => unmarshal_error(None, v, miss, target.into()),
             Dialect::Smd => DecodeError::Other(smd_error(at, v, &Type::String(None))),
         };
         self.fail(e);
@@ -602,6 +573,25 @@ impl Walker<'_> {
         if let Some(miss) = Self::int_miss(true, v) {
             self.inner_json(at, v, "int32", miss);
         }
+    }
+}
+
+/// Go's `UnmarshalTypeError` for `v` missing `go_type`, with the field's context when
+/// `at` is given (the converter calls a type's decoder without one).
+fn unmarshal_error(at: Option<&At<'_>>, v: &Value, miss: Miss, go_type: String) -> DecodeError {
+    let value = match (miss, v) {
+        (Miss::Range, Value::Number(n)) => format!("number {}", literal(n)),
+        _ => kind(v).to_string(),
+    };
+    let (strukt, field) = match at.and_then(|a| a.last_field().map(|(s, _)| (a, s))) {
+        Some((a, s)) => (names::short_name(s).to_string(), a.go_field()),
+        None => (String::new(), String::new()),
+    };
+    DecodeError::Type {
+        value,
+        strukt,
+        field,
+        go_type,
     }
 }
 
