@@ -116,7 +116,8 @@ pub struct Definition {
     pub description: String,
     /// The shape, `Type::Object` for structs.
     pub ty: Type,
-    /// Properties of an object type, in the schema's order.
+    /// Properties of an object type, in the schema's order (for the built-in schema: Go
+    /// declaration order, the order upstream writes them; see `codec::order`).
     pub properties: Vec<(String, Property)>,
     /// Required property names.
     pub required: Vec<String>,
@@ -141,6 +142,8 @@ impl Definition {
 pub struct Schema {
     defs: HashMap<String, Arc<Definition>>,
     by_gvk: HashMap<Gvk, String>,
+    /// apiVersion -> kind -> definition (looked up with borrowed strings, on every write).
+    by_api_version: HashMap<String, HashMap<String, Arc<Definition>>>,
     raw: Map<String, Value>,
 }
 
@@ -167,7 +170,14 @@ impl Schema {
             }
             defs.insert(name.clone(), Arc::new(d));
         }
-        Ok(Self { defs, by_gvk, raw })
+        let mut s = Self {
+            defs,
+            by_gvk,
+            raw,
+            by_api_version: HashMap::new(),
+        };
+        s.index_api_versions();
+        Ok(s)
     }
 
     /// The embedded upstream v1.37 schema (parsed once).
@@ -176,7 +186,15 @@ impl Schema {
         S.get_or_init(|| {
             let doc: Value =
                 serde_json::from_str(DEFINITIONS_JSON).expect("embedded schema is valid JSON");
-            Schema::parse(&doc).expect("embedded schema parses")
+            let mut s = Schema::parse(&doc).expect("embedded schema parses");
+            // built-in objects are written in Go declaration order (the index holds the
+            // definitions' other references: dropped while they are sorted)
+            s.by_api_version.clear();
+            let mut defs: Vec<&mut Definition> =
+                s.defs.values_mut().filter_map(Arc::get_mut).collect();
+            crate::codec::order::sort_properties(&mut defs);
+            s.index_api_versions();
+            s
         })
     }
 
@@ -188,6 +206,27 @@ impl Schema {
     /// The top-level definition of a kind.
     pub fn for_gvk(&self, gvk: &Gvk) -> Option<&Definition> {
         self.by_gvk.get(gvk).and_then(|n| self.definition(n))
+    }
+
+    /// The top-level definition of a kind by its `apiVersion` (`apps/v1`, `v1`) and kind,
+    /// without allocating.
+    pub fn for_api_version_kind(&self, api_version: &str, kind: &str) -> Option<&Definition> {
+        self.by_api_version
+            .get(api_version)
+            .and_then(|k| k.get(kind))
+            .map(|d| d.as_ref())
+    }
+
+    fn index_api_versions(&mut self) {
+        self.by_api_version.clear();
+        for (gvk, name) in &self.by_gvk {
+            if let Some(d) = self.defs.get(name) {
+                self.by_api_version
+                    .entry(gvk.api_version())
+                    .or_default()
+                    .insert(gvk.kind.clone(), d.clone());
+            }
+        }
     }
 
     /// The definition name of a kind.

@@ -161,9 +161,14 @@ pub fn stamp_reply(json: &[u8], rv: Revision) -> Option<Bytes> {
 fn stamp_into(json: &[u8], rv: Revision, newline: bool) -> Option<Bytes> {
     const RVKEY: &[u8] = b"\"resourceVersion\":\"";
     if let Some(body) = metadata_body(json) {
-        let rest = &json[body..];
+        // resourceVersion goes where ObjectMeta declares it: after the identity fields
+        let (at, after_field) = rv_position(json, body)?;
+        let rest = &json[at..];
         let mut out = Vec::with_capacity(json.len() + 32);
-        out.extend_from_slice(&json[..body]);
+        out.extend_from_slice(&json[..at]);
+        if after_field {
+            out.push(b',');
+        }
         out.extend_from_slice(RVKEY);
         out.extend_from_slice(rv.to_string().as_bytes());
         out.push(b'"');
@@ -183,72 +188,67 @@ fn stamp_into(json: &[u8], rv: Revision, newline: bool) -> Option<Bytes> {
         }
         return Some(Bytes::from(out));
     }
+    // laid out some other way (or without metadata): lay it out as stored, then splice
     let mut v: Value = serde_json::from_slice(json).ok()?;
-    crate::meta::set_meta(&mut v, "resourceVersion", None);
-    let md = crate::meta::metadata_mut(&mut v);
-    let mut m = serde_json::Map::new();
-    m.insert("resourceVersion".into(), Value::String(rv.to_string()));
-    m.extend(std::mem::take(md));
-    *md = m;
-    let mut out = serde_json::to_vec(&v).ok()?;
-    if newline {
-        out.push(b'\n');
-    }
-    Some(Bytes::from(out))
+    crate::meta::metadata_mut(&mut v);
+    let laid_out = storage_bytes(&v).ok()?;
+    metadata_body(&laid_out)?;
+    stamp_into(&laid_out, rv, newline)
 }
 
-/// [`storage_layout`] without copying: reorders the object in place.
-pub fn into_storage_layout(obj: Value) -> Value {
-    let Value::Object(mut m) = obj else {
-        return obj;
-    };
-    const FIRST: [&str; 3] = ["apiVersion", "kind", "metadata"];
-    let in_order = FIRST
-        .iter()
-        .filter(|k| m.contains_key(**k))
-        .zip(m.keys())
-        .all(|(want, have)| *want == have);
-    if in_order {
-        // already in order (what clients send): no rebuild
-        if let Some(md) = m.get_mut("metadata").and_then(Value::as_object_mut) {
-            md.shift_remove("resourceVersion");
+/// The ObjectMeta fields declared before `resourceVersion`.
+const BEFORE_RV: [&[u8]; 5] = [b"name", b"generateName", b"namespace", b"selfLink", b"uid"];
+
+/// Where `resourceVersion` belongs in the metadata object whose body starts at `body`:
+/// past the leading fields declared before it (string values). Returns the offset and
+/// whether it follows a field with no comma after it (the metadata ends there).
+fn rv_position(json: &[u8], body: usize) -> Option<(usize, bool)> {
+    let mut p = body;
+    let mut after_field = false;
+    loop {
+        if json.get(p) != Some(&b'"') {
+            return Some((p, after_field));
         }
-        return Value::Object(m);
-    }
-    let mut out = serde_json::Map::with_capacity(m.len());
-    for k in ["apiVersion", "kind", "metadata"] {
-        if let Some(v) = m.shift_remove(k) {
-            out.insert(k.to_string(), v);
+        let key_end = string_end(json, p)?;
+        let key = &json[p + 1..key_end - 1];
+        if !BEFORE_RV.contains(&key) || json.get(key_end) != Some(&b':') {
+            return Some((p, after_field));
+        }
+        let v = key_end + 1;
+        if json.get(v) != Some(&b'"') {
+            return Some((p, after_field));
+        }
+        let v_end = string_end(json, v)?;
+        match json.get(v_end) {
+            Some(b',') => {
+                p = v_end + 1;
+                after_field = false;
+            }
+            _ => return Some((v_end, true)),
         }
     }
-    out.extend(m);
-    if let Some(md) = out.get_mut("metadata").and_then(Value::as_object_mut) {
-        md.shift_remove("resourceVersion");
-    }
-    Value::Object(out)
 }
 
-/// The layout the store keeps: `apiVersion`, `kind`, `metadata` first, and no
-/// `resourceVersion` (the revision is the version).
-pub fn storage_layout(obj: &Value) -> Value {
-    let Some(m) = obj.as_object() else {
-        return obj.clone();
-    };
-    let mut out = serde_json::Map::with_capacity(m.len());
-    for k in ["apiVersion", "kind", "metadata"] {
-        if let Some(v) = m.get(k) {
-            out.insert(k.to_string(), v.clone());
+/// The offset just past the JSON string starting at `start` (its opening quote).
+fn string_end(json: &[u8], start: usize) -> Option<usize> {
+    let mut esc = false;
+    for (i, &b) in json.get(start + 1..)?.iter().enumerate() {
+        match (esc, b) {
+            (true, _) => esc = false,
+            (false, b'\\') => esc = true,
+            (false, b'"') => return Some(start + 2 + i),
+            _ => {}
         }
     }
-    for (k, v) in m {
-        if !out.contains_key(k) {
-            out.insert(k.clone(), v.clone());
-        }
-    }
-    if let Some(md) = out.get_mut("metadata").and_then(Value::as_object_mut) {
-        md.remove("resourceVersion");
-    }
-    Value::Object(out)
+    None
+}
+
+/// The bytes the store keeps: the object in upstream's field order (`kind`, `apiVersion`,
+/// `metadata`, then the kind's fields in Go declaration order; see
+/// `apimachinery::codec::order`), without `resourceVersion` (the revision is the version;
+/// [`stamp`] puts it back in its place).
+pub fn storage_bytes(obj: &Value) -> serde_json::Result<Vec<u8>> {
+    apimachinery::codec::order::to_vec(obj, true)
 }
 
 #[cfg(test)]
@@ -259,7 +259,7 @@ mod tests {
     #[test]
     fn stamps_by_splicing() {
         let v = json!({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a"},"data":{"metadata":"x"}});
-        let raw = serde_json::to_vec(&storage_layout(&v)).unwrap();
+        let raw = storage_bytes(&v).unwrap();
         let s = stamp(&raw, 42).unwrap();
         let back: Value = serde_json::from_slice(&s).unwrap();
         assert_eq!(back["metadata"]["resourceVersion"], "42");
@@ -270,22 +270,55 @@ mod tests {
     }
 
     #[test]
-    fn in_place_layout_matches() {
-        for v in [
-            json!({"data":{"a":"b"},"kind":"ConfigMap","metadata":{"resourceVersion":"3","name":"a"},"apiVersion":"v1"}),
-            // already in order (the no-rebuild path), with and without some leading keys
-            json!({"apiVersion":"v1","kind":"ConfigMap","metadata":{"resourceVersion":"3","name":"a"},"data":{}}),
-            json!({"kind":"ConfigMap","metadata":{"name":"a","resourceVersion":"3"},"data":{}}),
-            json!({"apiVersion":"v1","metadata":{"name":"a"},"kind":"ConfigMap"}),
-            json!({"data":{},"metadata":{"resourceVersion":"1"}}),
+    fn layout_is_upstreams_order() {
+        let v = json!({"data":{"z":"1","a":"b"},"kind":"ConfigMap","metadata":{"resourceVersion":"3","uid":"u","name":"a"},"apiVersion":"v1"});
+        let raw = storage_bytes(&v).unwrap();
+        assert_eq!(
+            std::str::from_utf8(&raw).unwrap(),
+            r#"{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"a","uid":"u"},"data":{"a":"b","z":"1"}}"#
+        );
+        // resourceVersion is stamped where ObjectMeta declares it
+        let s = stamp_reply(&raw, 9).unwrap();
+        assert_eq!(
+            std::str::from_utf8(&s).unwrap(),
+            "{\"kind\":\"ConfigMap\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"a\",\"uid\":\"u\",\"resourceVersion\":\"9\"},\"data\":{\"a\":\"b\",\"z\":\"1\"}}\n"
+        );
+        // and replaced there on a restamp
+        let again = stamp(&s[..s.len() - 1], 10).unwrap();
+        let want = std::str::from_utf8(&s[..s.len() - 1])
+            .unwrap()
+            .replace("\"9\"", "\"10\"");
+        assert_eq!(std::str::from_utf8(&again).unwrap(), want);
+    }
+
+    #[test]
+    fn rv_position_cases() {
+        for (raw, want) in [
+            (
+                r#"{"metadata":{}}"#,
+                r#"{"metadata":{"resourceVersion":"7"}}"#,
+            ),
+            (
+                r#"{"metadata":{"name":"a"}}"#,
+                r#"{"metadata":{"name":"a","resourceVersion":"7"}}"#,
+            ),
+            (
+                r#"{"metadata":{"name":"a\"b","namespace":"n","generation":2}}"#,
+                r#"{"metadata":{"name":"a\"b","namespace":"n","resourceVersion":"7","generation":2}}"#,
+            ),
+            (
+                r#"{"metadata":{"labels":{"name":"x"}}}"#,
+                r#"{"metadata":{"resourceVersion":"7","labels":{"name":"x"}}}"#,
+            ),
+            (
+                r#"{"metadata":{"uid":"u","resourceVersion":"1","labels":{}}}"#,
+                r#"{"metadata":{"uid":"u","resourceVersion":"7","labels":{}}}"#,
+            ),
         ] {
-            let inplace = into_storage_layout(v.clone());
             assert_eq!(
-                serde_json::to_vec(&inplace).unwrap(),
-                serde_json::to_vec(&storage_layout(&v)).unwrap(),
-                "{v}"
+                std::str::from_utf8(&stamp(raw.as_bytes(), 7).unwrap()).unwrap(),
+                want
             );
-            assert!(inplace["metadata"].get("resourceVersion").is_none());
         }
     }
 

@@ -154,7 +154,13 @@ pub fn object(code: StatusCode, v: &Value, out: Output) -> Response<Body> {
             Ok(y) => raw(code, "application/yaml", y),
             Err(e) => error(&ApiError::internal(e)),
         },
-        _ => json_bytes(code, json_vec(v)),
+        // in upstream's field order: a stored object's reply after a write, or one built
+        // here (a Scale, a review, a dry run)
+        _ => {
+            let mut out = apimachinery::codec::order::to_vec(v, false).unwrap_or_default();
+            out.push(b'\n');
+            json_bytes(code, out)
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 //! Pure functions over bytes: no IO, and no knowledge of HTTP.
 
 pub mod json;
+pub mod order;
 pub mod protobuf;
 pub mod typed;
 pub mod yaml;

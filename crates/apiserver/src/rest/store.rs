@@ -65,7 +65,7 @@ pub fn store_error(e: StoreError) -> ApiError {
 
 /// The stored bytes of an object: resourceVersion is not stored (it is the revision).
 pub fn encode_for_storage(obj: &Value) -> Result<Bytes, ApiError> {
-    serde_json::to_vec(&crate::cached::storage_layout(obj))
+    crate::cached::storage_bytes(obj)
         .map(Bytes::from)
         .map_err(ApiError::internal)
 }
@@ -118,10 +118,7 @@ impl<'a> ObjectStore<'a> {
     /// Create the object if its key is free; returns it with its resourceVersion.
     pub async fn create(&self, obj: Value) -> Result<Stored, ApiError> {
         let key = self.key(meta::namespace(&obj), meta::name(&obj));
-        let obj = crate::cached::into_storage_layout(obj);
-        let bytes = serde_json::to_vec(&obj)
-            .map(Bytes::from)
-            .map_err(ApiError::internal)?;
+        let bytes = encode_for_storage(&obj)?;
         self.check_size(&bytes)?;
         let txn = TxnRequest {
             compare: vec![storage::Compare::ModRevision {
@@ -185,10 +182,7 @@ impl<'a> ObjectStore<'a> {
             let (op, new) = match f(&old)? {
                 Change::Keep => return Ok((Some(old.clone()), old)),
                 Change::Put(v) => {
-                    let v = crate::cached::into_storage_layout(v);
-                    let bytes = serde_json::to_vec(&v)
-                        .map(Bytes::from)
-                        .map_err(ApiError::internal)?;
+                    let bytes = encode_for_storage(&v)?;
                     if bytes == kv.value {
                         // nothing changed: no write, same resourceVersion (as upstream)
                         return Ok((Some(old.clone()), old));

@@ -86,6 +86,13 @@ impl Api {
         }
     }
 
+    /// The reply's code and body bytes, as written.
+    pub async fn call_bytes(&self, method: Method, uri: &str, body: Option<Value>) -> (u16, Bytes) {
+        let r = self.raw(method, uri, body, None).await;
+        let code = r.status().as_u16();
+        (code, r.into_body().collect().await.unwrap().to_bytes())
+    }
+
     /// Open a watch and return a stream of decoded events.
     pub async fn watch(&self, uri: &str) -> Watch {
         let r = self.raw(Method::GET, uri, None, None).await;

@@ -10,7 +10,7 @@
 //! Bodies come from the network: every malformed input is a [`DecodeError`]
 //! (the server answers 400), never a panic; nesting depth is bounded.
 
-mod descriptors;
+pub(crate) mod descriptors;
 mod to_json;
 mod wire;
 
