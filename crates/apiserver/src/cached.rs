@@ -117,15 +117,11 @@ impl Obj {
     }
 }
 
-/// Where the top-level `metadata` object's body starts (just after its `{`),
-/// if the object is laid out as we store it: `metadata` among the first keys,
-/// reached without entering any nested value.
-fn metadata_body(json: &[u8]) -> Option<usize> {
-    const KEY: &[u8] = b"\"metadata\":{";
-    let p = json.windows(KEY.len()).position(|w| w == KEY)?;
-    // the key must sit at depth 1, outside strings
-    let (mut depth, mut in_str, mut esc) = (0i32, false, false);
-    for &b in &json[..p] {
+/// Walk `json` from depth `depth`, outside strings, calling `at(offset, depth after the
+/// byte)` for each structural byte until it returns true; the offset where it did.
+fn scan(json: &[u8], mut depth: i32, mut at: impl FnMut(usize, i32) -> bool) -> Option<usize> {
+    let (mut in_str, mut esc) = (false, false);
+    for (i, &b) in json.iter().enumerate() {
         if in_str {
             match (esc, b) {
                 (true, _) => esc = false,
@@ -139,10 +135,63 @@ fn metadata_body(json: &[u8]) -> Option<usize> {
             b'"' => in_str = true,
             b'{' | b'[' => depth += 1,
             b'}' | b']' => depth -= 1,
-            _ => {}
+            _ => continue,
+        }
+        if at(i, depth) {
+            return Some(i);
         }
     }
-    (depth == 1 && !in_str).then_some(p + KEY.len())
+    None
+}
+
+/// Where the top-level `metadata` object's body starts (just after its `{`),
+/// if the object is laid out as we store it: `metadata` among the first keys,
+/// reached without entering any nested value.
+fn metadata_body(json: &[u8]) -> Option<usize> {
+    const KEY: &[u8] = b"\"metadata\":{";
+    let p = json.windows(KEY.len()).position(|w| w == KEY)?;
+    // the key must sit at depth 1, outside strings: a key's quote opens a string, so
+    // the walk up to it must end outside one at depth 1
+    let mut depth = 0;
+    let stopped = scan(&json[..p], 0, |_, d| {
+        depth = d;
+        false
+    });
+    let outside = stopped.is_none() && json[..p].last().is_none_or(|b| matches!(b, b'{' | b','));
+    (depth == 1 && outside).then_some(p + KEY.len())
+}
+
+/// The top-level `metadata` object of `json` as it is laid out (from its `{` to its `}`).
+fn metadata_span(json: &[u8]) -> Option<&[u8]> {
+    let body = metadata_body(json)?;
+    let end = scan(&json[body..], 1, |_, d| d == 0)?;
+    Some(&json[body - 1..body + end + 1])
+}
+
+/// The object as a `PartialObjectMetadata` of `api_version` (`meta.k8s.io/v1`): its
+/// metadata bytes as they are, in a new envelope (a metadata-only read copies no more).
+pub fn partial_metadata(json: &[u8], api_version: &str) -> Vec<u8> {
+    const HEAD: &[u8] = b"{\"kind\":\"PartialObjectMetadata\",\"apiVersion\":\"";
+    let md: std::borrow::Cow<'_, [u8]> = match metadata_span(json) {
+        Some(md) => md.into(),
+        None => {
+            let v: Value = serde_json::from_slice(json).unwrap_or_default();
+            let md = v
+                .get("metadata")
+                .cloned()
+                .unwrap_or_else(|| serde_json::json!({}));
+            apimachinery::codec::order::to_vec(&md, false)
+                .unwrap_or_default()
+                .into()
+        }
+    };
+    let mut out = Vec::with_capacity(HEAD.len() + api_version.len() + md.len() + 16);
+    out.extend_from_slice(HEAD);
+    out.extend_from_slice(api_version.as_bytes());
+    out.extend_from_slice(b"\",\"metadata\":");
+    out.extend_from_slice(&md);
+    out.push(b'}');
+    out
 }
 
 /// Set `metadata.resourceVersion` in JSON bytes by splicing: replace a
@@ -289,6 +338,21 @@ mod tests {
             .unwrap()
             .replace("\"9\"", "\"10\"");
         assert_eq!(std::str::from_utf8(&again).unwrap(), want);
+    }
+
+    #[test]
+    fn partial_metadata_keeps_the_metadata_bytes() {
+        let raw = br#"{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"a","labels":{"x":"}{\""},"annotations":{"a":"[{"}},"data":{"metadata":"x"}}"#;
+        assert_eq!(
+            std::str::from_utf8(&partial_metadata(raw, "meta.k8s.io/v1")).unwrap(),
+            r#"{"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/v1","metadata":{"name":"a","labels":{"x":"}{\""},"annotations":{"a":"[{"}}}"#
+        );
+        // laid out some other way: parsed
+        let odd = br#"{"spec":{"metadata":{}},"metadata":{"name":"b"}}"#;
+        assert_eq!(
+            std::str::from_utf8(&partial_metadata(odd, "meta.k8s.io/v1beta1")).unwrap(),
+            r#"{"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/v1beta1","metadata":{"name":"b"}}"#
+        );
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod managed;
 pub mod meta;
 pub mod metrics;
 pub mod negotiation;
+pub mod partial;
 pub mod patching;
 pub mod pki;
 pub mod pluck;

@@ -16,10 +16,41 @@ pub enum Output {
     Yaml,
     /// `application/json;as=Table;v=v1;g=meta.k8s.io`.
     Table,
-    /// `application/json;as=PartialObjectMetadata(List);v=v1;g=meta.k8s.io`.
-    PartialMetadata,
+    /// `application/json;as=PartialObjectMetadata(List);v=v1;g=meta.k8s.io`: only the
+    /// objects' metadata.
+    PartialMetadata(Partial),
     /// Aggregated discovery v2 (only for `/api` and `/apis`).
     AggregatedDiscovery,
+}
+
+/// Which metadata-only form a client asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Partial {
+    /// `PartialObjectMetadataList` (else `PartialObjectMetadata`).
+    pub list: bool,
+    /// `meta.k8s.io/v1beta1` (else `v1`).
+    pub beta: bool,
+}
+
+impl Partial {
+    /// The `apiVersion` of the reply.
+    pub fn api_version(self) -> &'static str {
+        if self.beta {
+            "meta.k8s.io/v1beta1"
+        } else {
+            "meta.k8s.io/v1"
+        }
+    }
+
+    /// The reply's `Content-Type`.
+    pub fn content_type(self) -> &'static str {
+        match (self.list, self.beta) {
+            (false, false) => "application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io",
+            (true, false) => "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io",
+            (false, true) => "application/json;as=PartialObjectMetadata;v=v1beta1;g=meta.k8s.io",
+            (true, true) => "application/json;as=PartialObjectMetadataList;v=v1beta1;g=meta.k8s.io",
+        }
+    }
 }
 
 struct MediaRange<'a> {
@@ -64,10 +95,16 @@ pub fn negotiate(accept: Option<&str>, discovery: bool) -> Result<Output, ApiErr
             {
                 return Ok(Output::AggregatedDiscovery);
             }
-            ("application/json", Some("PartialObjectMetadata" | "PartialObjectMetadataList"))
-                if param("g") == Some("meta.k8s.io") =>
+            (
+                "application/json",
+                Some(k @ ("PartialObjectMetadata" | "PartialObjectMetadataList")),
+            ) if param("g") == Some("meta.k8s.io")
+                && matches!(param("v"), Some("v1") | Some("v1beta1")) =>
             {
-                return Ok(Output::PartialMetadata);
+                return Ok(Output::PartialMetadata(Partial {
+                    list: k == "PartialObjectMetadataList",
+                    beta: param("v") == Some("v1beta1"),
+                }));
             }
             ("application/json", None) | ("*/*", _) | ("application/*", _) => {
                 return Ok(Output::Json);

@@ -152,9 +152,13 @@ enum Shape<'s> {
     Ty(&'s Type),
     /// An object of a kind with no definition: TypeMeta and metadata first.
     TypeMetaFirst,
+    /// The items of a list of a kind with no definition.
+    Items,
     /// Written as it is.
     Free,
 }
+
+const OBJECT_META: &str = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
 
 struct Node<'a, 's> {
     schema: &'s Schema,
@@ -252,18 +256,34 @@ impl serde::Serialize for Node<'_, '_> {
                     if !top && self.strip_rv && k == "resourceVersion" {
                         return None;
                     }
-                    // a custom resource's metadata: as it came, less its resourceVersion
-                    let (shape, strip) = match k {
-                        "metadata" if top && self.strip_rv => (Shape::TypeMetaFirst, true),
-                        _ => (Shape::Free, false),
+                    // metadata in ObjectMeta's order (less its resourceVersion when stored);
+                    // list items (PartialObjectMetadataList) as objects of their own
+                    let shape = match (k, v) {
+                        ("metadata", _) => self
+                            .schema
+                            .definition(OBJECT_META)
+                            .map_or(Shape::Free, Shape::Def),
+                        ("items", Value::Array(_)) if top => Shape::Items,
+                        _ => Shape::Free,
                     };
-                    Some(self.child(v, shape, strip))
+                    Some(self.child(v, shape, top && self.strip_rv && k == "metadata"))
                 })
             }
             (Shape::Ty(Type::Map(inner)), Value::Object(m)) => {
                 // Go's encoder writes map keys sorted
                 let shape = self.shape_of(inner);
                 self.entries(ser, m, |k| k, |_, _, v| Some(self.child(v, shape, false)))
+            }
+            (Shape::Items, Value::Array(a)) => {
+                let mut out = ser.serialize_seq(Some(a.len()))?;
+                for e in a {
+                    let shape = match object_definition(self.schema, e) {
+                        Some(def) => Shape::Def(def),
+                        None => Shape::TypeMetaFirst,
+                    };
+                    out.serialize_element(&self.child(e, shape, false))?;
+                }
+                out.end()
             }
             (Shape::Ty(Type::Array(inner)), Value::Array(a)) => {
                 let shape = self.shape_of(inner);

@@ -350,6 +350,32 @@ fn render_list(
                 b"]}\n",
             ))
         }
+        crate::negotiation::Output::PartialMetadata(p) => {
+            if !p.list {
+                return Err(crate::partial::is_a_list(
+                    &rest.res.api_version(),
+                    &format!("{}List", rest.res.kind),
+                ));
+            }
+            let mut md = json!({"resourceVersion": rv.to_string()});
+            if let Some(c) = continue_token {
+                md["continue"] = Value::String(c);
+            }
+            let mut body = format!(
+                "{{\"kind\":\"PartialObjectMetadataList\",\"apiVersion\":\"{}\",\"metadata\":{},\"items\":[",
+                p.api_version(),
+                md
+            )
+            .into_bytes();
+            for (i, o) in items.iter().enumerate() {
+                if i > 0 {
+                    body.push(b',');
+                }
+                body.extend(crate::cached::partial_metadata(&o.json, p.api_version()));
+            }
+            body.extend_from_slice(b"]}\n");
+            Ok(response::raw(StatusCode::OK, p.content_type(), body))
+        }
         out => {
             let mut md = json!({"resourceVersion": rv.to_string()});
             if let Some(c) = continue_token {

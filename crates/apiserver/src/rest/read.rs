@@ -41,6 +41,14 @@ pub async fn get(rest: &Rest<'_>) -> Result<Response<Body>, ApiError> {
         crate::negotiation::Output::Json => {
             Ok(response::json_bytes(StatusCode::OK, obj.json.clone()))
         }
+        crate::negotiation::Output::PartialMetadata(p) if p.list => Err(
+            crate::partial::not_a_list(&rest.res.api_version(), rest.res.kind),
+        ),
+        crate::negotiation::Output::PartialMetadata(p) => {
+            let mut b = crate::cached::partial_metadata(&obj.json, p.api_version());
+            b.push(b'\n');
+            Ok(response::raw(StatusCode::OK, p.content_type(), b))
+        }
         out => Ok(response::object(StatusCode::OK, &obj.value(), out)),
     }
 }

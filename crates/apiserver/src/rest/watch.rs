@@ -30,6 +30,8 @@ type Frames = [Bytes; 3];
 
 struct Encoder {
     table: bool,
+    /// Metadata-only events (`PartialObjectMetadata`, whichever form was asked for).
+    partial: Option<crate::negotiation::Partial>,
     first: bool,
 }
 
@@ -37,6 +39,15 @@ impl Encoder {
     /// One event as body chunks. JSON events share the cached object's bytes
     /// (no copy per watcher): a static head, the object, a static tail.
     fn event(&mut self, rest: &Rest<'_>, kind: &str, obj: &Obj) -> Frames {
+        if let Some(p) = self.partial {
+            let mut b = Vec::with_capacity(obj.json.len() / 2);
+            b.extend_from_slice(b"{\"type\":\"");
+            b.extend_from_slice(kind.as_bytes());
+            b.extend_from_slice(b"\",\"object\":");
+            b.extend(crate::cached::partial_metadata(&obj.json, p.api_version()));
+            b.extend_from_slice(b"}\n");
+            return [Bytes::from(b), Bytes::new(), Bytes::new()];
+        }
         if !self.table {
             let head: &'static [u8] = match kind {
                 "ADDED" => b"{\"type\":\"ADDED\",\"object\":",
@@ -71,8 +82,14 @@ impl Encoder {
         if initial_end {
             md["annotations"] = json!({"k8s.io/initial-events-end": "true"});
         }
-        let obj =
-            json!({"kind": rest.res.kind, "apiVersion": rest.res.api_version(), "metadata": md});
+        let obj = match self.partial {
+            Some(p) => {
+                json!({"kind": "PartialObjectMetadata", "apiVersion": p.api_version(), "metadata": md})
+            }
+            None => {
+                json!({"kind": rest.res.kind, "apiVersion": rest.res.api_version(), "metadata": md})
+            }
+        };
         let mut b =
             serde_json::to_vec(&json!({"type": "BOOKMARK", "object": obj})).unwrap_or_default();
         b.push(b'\n');
@@ -140,6 +157,10 @@ pub async fn watch(rest: &Rest<'_>) -> Result<Response<Body>, ApiError> {
     let initial = send_initial == Some(true) || legacy_initial;
     let mut encoder = Encoder {
         table: rest.output == Output::Table,
+        partial: match rest.output {
+            Output::PartialMetadata(p) => Some(p),
+            _ => None,
+        },
         first: true,
     };
     let mut first_frames: Vec<Bytes> = Vec::new();
@@ -246,10 +267,10 @@ fn stream_response(
         .map(|b| Ok::<_, std::convert::Infallible>(Frame::data(b)));
     let mut r = Response::new(BodyExt::boxed_unsync(StreamBody::new(s)));
     *r.status_mut() = StatusCode::OK;
-    let ct = if rest.output == Output::Table {
-        super::table::TABLE_CONTENT_TYPE
-    } else {
-        "application/json"
+    let ct = match rest.output {
+        Output::Table => super::table::TABLE_CONTENT_TYPE,
+        Output::PartialMetadata(p) => p.content_type(),
+        _ => "application/json",
     };
     r.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));

@@ -99,3 +99,131 @@ async fn every_json_body_ends_with_a_newline() {
         "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":\"configmaps \\\"nope\\\" not found\",\"reason\":\"NotFound\",\"details\":{\"name\":\"nope\",\"kind\":\"configmaps\"},\"code\":404}\n"
     );
 }
+
+const META: &str = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1";
+const META_LIST: &str = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
+
+#[tokio::test]
+async fn metadata_only_replies() {
+    let api = Api::new().await;
+    let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "default",
+        "labels": {"a": "b"}}, "data": {"secret-ish": "x"}});
+    let (code, ct, b) = api
+        .call_accept(
+            Method::POST,
+            "/api/v1/namespaces/default/configmaps",
+            Some(cm),
+            None,
+            META,
+        )
+        .await;
+    assert_eq!(
+        (code, ct.as_str()),
+        (
+            201,
+            "application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io"
+        ),
+        "{}",
+        text(&b)
+    );
+    let s = text(&b);
+    assert!(s.starts_with(r#"{"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/v1","metadata":{"name":"c","namespace":"default","uid":"#), "{s}");
+    assert!(!s.contains(r#""data":"#) && s.ends_with("}]}}\n"), "{s}");
+
+    let (code, _, got) = api
+        .call_accept(
+            Method::GET,
+            "/api/v1/namespaces/default/configmaps/c",
+            None,
+            None,
+            META,
+        )
+        .await;
+    assert_eq!((code, got.clone()), (200, b.clone()), "{}", text(&got));
+
+    let (code, ct, b) = api
+        .call_accept(
+            Method::GET,
+            "/api/v1/namespaces/default/configmaps",
+            None,
+            None,
+            META_LIST,
+        )
+        .await;
+    assert_eq!(code, 200, "{}", text(&b));
+    assert_eq!(
+        ct,
+        "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&b).unwrap();
+    assert_eq!(v["kind"], "PartialObjectMetadataList");
+    assert_eq!(v["apiVersion"], "meta.k8s.io/v1");
+    assert!(v["metadata"]["resourceVersion"].is_string());
+    assert_eq!(v["items"][0]["kind"], "PartialObjectMetadata");
+    assert_eq!(v["items"][0]["metadata"]["name"], "c");
+    assert!(v["items"][0].get("data").is_none());
+
+    let (code, _, b) = api
+        .call_accept(
+            Method::PATCH,
+            "/api/v1/namespaces/default/configmaps/c",
+            Some(json!({"data": {"k": "v"}})),
+            Some("application/merge-patch+json"),
+            META,
+        )
+        .await;
+    assert_eq!(code, 200, "{}", text(&b));
+    let v: serde_json::Value = serde_json::from_slice(&b).unwrap();
+    assert_eq!(
+        (v["kind"].as_str(), v.get("data")),
+        (Some("PartialObjectMetadata"), None)
+    );
+
+    let (code, _, b) = api
+        .call_accept(
+            Method::GET,
+            "/api/v1/namespaces/default/configmaps?watch=true",
+            None,
+            None,
+            META_LIST,
+        )
+        .await;
+    assert_eq!(code, 200);
+    let ev: serde_json::Value = serde_json::from_slice(&b).unwrap();
+    assert_eq!(ev["type"], "ADDED");
+    assert_eq!(ev["object"]["kind"], "PartialObjectMetadata");
+    assert_eq!(ev["object"]["metadata"]["labels"]["a"], "b");
+    assert!(ev["object"].get("data").is_none());
+
+    // the single form of a list, the list form of one object: 406 in upstream's words
+    let (code, _, b) = api
+        .call_accept(
+            Method::GET,
+            "/api/v1/namespaces/default/configmaps",
+            None,
+            None,
+            META,
+        )
+        .await;
+    assert_eq!(code, 406);
+    let v: serde_json::Value = serde_json::from_slice(&b).unwrap();
+    assert_eq!(
+        v["message"],
+        "you requested PartialObjectMetadata, but the requested object is a list (*core.ConfigMapList)"
+    );
+    let (code, _, b) = api
+        .call_accept(
+            Method::GET,
+            "/api/v1/namespaces/default/configmaps/c",
+            None,
+            None,
+            META_LIST,
+        )
+        .await;
+    assert_eq!(code, 406);
+    let v: serde_json::Value = serde_json::from_slice(&b).unwrap();
+    assert_eq!(
+        v["message"],
+        "you requested PartialObjectMetadataList, but the requested object is not a list (*core.ConfigMap)"
+    );
+}

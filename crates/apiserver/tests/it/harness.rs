@@ -44,11 +44,25 @@ impl Api {
         body: Option<Value>,
         ct: Option<&str>,
     ) -> http::Response<apiserver::response::Body> {
+        self.raw_accept(method, uri, body, ct, None).await
+    }
+
+    async fn raw_accept(
+        &self,
+        method: Method,
+        uri: &str,
+        body: Option<Value>,
+        ct: Option<&str>,
+        accept: Option<&str>,
+    ) -> http::Response<apiserver::response::Body> {
         let (path, query) = uri.split_once('?').unwrap_or((uri, ""));
         let q = apiserver::rest::parse_query_map(Some(query));
         let watch = q.get("watch").is_some_and(|v| v == "true");
         let info = request_info::parse(&method, path, watch);
         let mut headers = HeaderMap::new();
+        if let Some(a) = accept {
+            headers.insert(http::header::ACCEPT, HeaderValue::from_str(a).unwrap());
+        }
         if let Some(ct) = ct {
             headers.insert(
                 http::header::CONTENT_TYPE,
@@ -91,6 +105,33 @@ impl Api {
         let r = self.raw(method, uri, body, None).await;
         let code = r.status().as_u16();
         (code, r.into_body().collect().await.unwrap().to_bytes())
+    }
+
+    /// A request with an `Accept` header: the code, `Content-Type` and body bytes (a watch's
+    /// first chunk only).
+    pub async fn call_accept(
+        &self,
+        method: Method,
+        uri: &str,
+        body: Option<Value>,
+        ct: Option<&str>,
+        accept: &str,
+    ) -> (u16, String, Bytes) {
+        let r = self.raw_accept(method, uri, body, ct, Some(accept)).await;
+        let code = r.status().as_u16();
+        let ctype = r
+            .headers()
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let bytes = if uri.contains("watch=true") {
+            let mut s = r.into_body().into_data_stream();
+            s.next().await.map(|b| b.unwrap()).unwrap_or_default()
+        } else {
+            r.into_body().collect().await.unwrap().to_bytes()
+        };
+        (code, ctype, bytes)
     }
 
     /// Open a watch and return a stream of decoded events.

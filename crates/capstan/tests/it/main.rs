@@ -3,5 +3,6 @@
 
 mod conn_timeouts;
 mod durability;
+mod kube_metadata;
 mod kube_watch;
 mod support;
