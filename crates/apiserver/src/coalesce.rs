@@ -22,6 +22,10 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 /// Buffered bytes above which a write first drains the buffer.
 const MAX_BUFFERED: usize = 256 << 10;
+/// Buffer capacity kept once drained: a connection that once sent a large burst (a big
+/// LIST, a watch's initial state) gives the rest back, so thousands of idle or unread
+/// connections do not each hold `MAX_BUFFERED`.
+const KEPT_CAPACITY: usize = 8 << 10;
 
 type Yield = Pin<Box<dyn Future<Output = ()> + Send>>;
 
@@ -66,6 +70,7 @@ impl<IO: AsyncWrite + Unpin> Coalesce<IO> {
             self.written += n;
         }
         self.buf.clear();
+        self.buf.shrink_to(KEPT_CAPACITY);
         self.written = 0;
         Poll::Ready(Ok(()))
     }

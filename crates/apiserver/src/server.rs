@@ -160,7 +160,8 @@ impl ApiServer {
             return obj;
         }
         let v = crate::conversion::to_served(res, obj.value());
-        let json = bytes::Bytes::from(serde_json::to_vec(&v).unwrap_or_default());
+        let json =
+            bytes::Bytes::from(apimachinery::codec::order::to_vec(&v, false).unwrap_or_default());
         let ptrs = self
             .cache_for(res)
             .map(|c| c.field_ptrs().to_vec())

@@ -130,7 +130,10 @@ pub async fn accept_loop(
                 .http2()
                 .max_concurrent_streams(Some(10_000))
                 .initial_stream_window_size(Some(1 << 20))
-                .initial_connection_window_size(Some(16 << 20));
+                .initial_connection_window_size(Some(16 << 20))
+                // what one stream may have queued and unsent: bounds what a client that
+                // does not read (with a large window) holds in the server
+                .max_send_buf_size(16 << 10);
             let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), svc);
             tokio::pin!(conn);
             // the watchdog: deadlines between requests (conn_timeouts.rs)

@@ -164,6 +164,8 @@ pub async fn watch(rest: &Rest<'_>) -> Result<Response<Body>, ApiError> {
         first: true,
     };
     let mut first_frames: Vec<Bytes> = Vec::new();
+    let mut initial_objs: Vec<Arc<Obj>> = Vec::new();
+    let mut initial_end = None;
     let (rx, start_rv) = if initial {
         if rv_param.is_empty() {
             rest.server.consistent_read().await?;
@@ -171,16 +173,13 @@ pub async fn watch(rest: &Rest<'_>) -> Result<Response<Body>, ApiError> {
             wait_for(rest, &rv_param).await?;
         }
         let cacher = rest.server.cacher.clone();
-        let (objs, rev, rx) = cache.subscribe_with_state(&prefix, || cacher.revision());
-        for o in objs {
-            if filter.matches_obj(&o) {
-                let o = rest.server.convert_out(rest.res, o);
-                first_frames.extend(encoder.event(rest, "ADDED", &o));
-            }
-        }
-        if send_initial == Some(true) {
-            first_frames.push(encoder.bookmark(rest, rev, true));
-        }
+        let (mut objs, rev, rx) = cache.subscribe_with_state(&prefix, || cacher.revision());
+        // the watcher keeps pointers to the matching objects and encodes each event only
+        // when the client has read the ones before (see `WatchTask::run`)
+        objs.retain(|o| filter.matches_obj(o));
+        objs.shrink_to_fit();
+        initial_objs = objs;
+        initial_end = (send_initial == Some(true)).then_some(rev);
         (rx, rev)
     } else {
         let rv = wait_for(rest, &rv_param).await?;
@@ -200,8 +199,10 @@ pub async fn watch(rest: &Rest<'_>) -> Result<Response<Body>, ApiError> {
             }
         }
     };
-    let (tx, body_rx) = mpsc::channel::<Bytes>(256);
+    let (tx, body_rx) = mpsc::channel::<Bytes>(32);
     let task = WatchTask {
+        initial: initial_objs,
+        initial_end,
         rest_server: rest.server.clone(),
         res: rest.res,
         filter,
@@ -282,6 +283,11 @@ fn stream_response(
 }
 
 struct WatchTask {
+    /// The initial state (matching objects) still to send as ADDED events.
+    initial: Vec<Arc<Obj>>,
+    /// The revision of the `k8s.io/initial-events-end` bookmark that follows the initial
+    /// state (`sendInitialEvents=true`).
+    initial_end: Option<i64>,
     rest_server: Arc<crate::server::ApiServer>,
     res: &'static api::ResourceInfo,
     filter: Filter,
@@ -301,6 +307,8 @@ struct WatchTask {
 impl WatchTask {
     async fn run(self) {
         let WatchTask {
+            initial,
+            initial_end,
             rest_server,
             res,
             filter,
@@ -328,6 +336,33 @@ impl WatchTask {
         };
         let deadline = tokio::time::sleep(timeout);
         tokio::pin!(deadline);
+        // The initial state, one event at a time: the channel takes an event only when
+        // the body has room, so an unread watch holds pointers into the cache and a few
+        // encoded events, never an encoding of everything it is to be sent.
+        let count = initial.len();
+        let mut initial = initial.into_iter();
+        for i in 0..=count {
+            let frames = match initial.next() {
+                Some(o) => encoder.event(&rest, "ADDED", &rest_server.convert_out(res, o)),
+                None if i == count => match initial_end {
+                    Some(rv) => [
+                        encoder.bookmark(&rest, rv, true),
+                        Bytes::new(),
+                        Bytes::new(),
+                    ],
+                    None => break,
+                },
+                None => break,
+            };
+            for part in frames.into_iter().filter(|b| !b.is_empty()) {
+                tokio::select! {
+                    _ = &mut deadline => return rest_server.metrics.watch_ended(res.resource),
+                    sent = tx.send(part) => if sent.is_err() {
+                        return rest_server.metrics.watch_ended(res.resource);
+                    },
+                }
+            }
+        }
         let mut ticker = tokio::time::interval(BOOKMARK_EVERY);
         ticker.tick().await;
         'watch: loop {

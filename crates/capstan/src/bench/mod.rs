@@ -56,6 +56,15 @@ pub struct ApiserverBenchArgs {
     /// Run only the create-throughput benchmark (for quick experiments).
     #[arg(long)]
     pub only_create: bool,
+    /// Watches opened and never read in the unread-watch memory run (each set).
+    #[arg(long, default_value_t = 200)]
+    pub unread_watchers: usize,
+    /// ConfigMaps of 2 KiB in the namespace the second set of unread watches is sent.
+    #[arg(long, default_value_t = 2500)]
+    pub unread_objects: usize,
+    /// Run only the unread-watch memory benchmark.
+    #[arg(long)]
+    pub only_unread_watches: bool,
 }
 
 struct Child2 {
@@ -272,6 +281,12 @@ async fn create_many(
 
 /// Run the API server benchmarks.
 pub async fn apiserver(args: ApiserverBenchArgs) -> Result<()> {
+    if args.only_unread_watches {
+        let mut report = Report::default();
+        unread_watches(&args, &mut report).await?;
+        report.print();
+        return Ok(());
+    }
     let tmp;
     let data = match &args.data_dir {
         Some(d) => {
@@ -465,7 +480,76 @@ pub async fn apiserver(args: ApiserverBenchArgs) -> Result<()> {
     if args.data_dir.is_none() {
         let _ = std::fs::remove_dir_all(&data);
     }
+
+    // 6. the memory of watches that are never read
+    unread_watches(&args, &mut report).await?;
     report.print();
+    Ok(())
+}
+
+/// What a watch that is never read costs the server: a set of watches without a
+/// resourceVersion (each is sent the namespace's state as ADDED events) on an empty
+/// namespace, then a second set on a namespace of `unread_objects` 2 KiB ConfigMaps, each
+/// watch on its own connection as separate clients would be, on a server of its own. The
+/// difference per watcher is what the state it is to be sent costs while it is unread.
+async fn unread_watches(args: &ApiserverBenchArgs, report: &mut Report) -> Result<()> {
+    let data = tempdir()?;
+    let port = free_port()?;
+    let mut server = spawn_server(&data, port)?;
+    let (target, _) = wait_ready(&data, &mut server, Duration::from_secs(60)).await?;
+    let conns = connect_all(&target, 4).await?;
+    create_namespace(&conns[0], "bench-unread-empty").await?;
+    create_namespace(&conns[0], "bench-unread-full").await?;
+    let payload: String = (0..2048)
+        .map(|_| (b'a' + rand::random_range(0..26u8)) as char)
+        .collect();
+    create_many(
+        &conns,
+        16,
+        args.unread_objects,
+        "/api/v1/namespaces/bench-unread-full/configmaps",
+        move |i| configmap("bench-unread-full", &format!("cm-{i}"), &payload),
+    )
+    .await?;
+    let pid = server.child.id();
+    let mut open = Vec::new();
+    let mut per_watcher = Vec::new();
+    for ns in ["bench-unread-empty", "bench-unread-full"] {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let before = rss_kib(pid);
+        for _ in 0..args.unread_watchers {
+            let c = target.connect().await?;
+            let path = format!("/api/v1/namespaces/{ns}/configmaps?watch=true&timeoutSeconds=600");
+            let resp = c
+                .start(Method::GET, &path, None, "application/json")
+                .await?;
+            if !resp.status().is_success() {
+                bail!("unread watch on {ns}: {}", resp.status());
+            }
+            // kept, never read
+            open.push((c, resp));
+        }
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let after = rss_kib(pid);
+        per_watcher.push(after.saturating_sub(before) as f64 / args.unread_watchers as f64);
+    }
+    report.line(
+        &format!(
+            "{} unread watches: server memory per watcher",
+            args.unread_watchers
+        ),
+        format!(
+            "{:.1} KiB on an empty namespace, {:.1} KiB on {} ConfigMaps of 2 KiB: {:.1} KiB more",
+            per_watcher[0],
+            per_watcher[1],
+            args.unread_objects,
+            per_watcher[1] - per_watcher[0]
+        ),
+    );
+    drop(open);
+    drop(conns);
+    drop(server);
+    let _ = std::fs::remove_dir_all(&data);
     Ok(())
 }
 
