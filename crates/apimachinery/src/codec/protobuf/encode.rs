@@ -822,4 +822,6 @@ fn write_apiextensions(
 }
 
 #[cfg(test)]
+mod generate;
+#[cfg(test)]
 mod tests;
