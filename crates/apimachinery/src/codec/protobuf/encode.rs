@@ -201,21 +201,25 @@ pub fn encode_object(schema: &Schema, v: &Value) -> Result<Vec<u8>, EncodeError>
 
 /// One frame of a protobuf watch stream (see the module docs): a 4-byte
 /// big-endian length, then the bare `meta.k8s.io/v1 WatchEvent` message
-/// `{1: event_type, 2: RawExtension{1: object_body}}`. `object_body` is the
+/// `{1: event_type, 2: RawExtension{1: object_body_raw}}`. `object_body_raw` is the
 /// object's full body as [`encode_object`] returns it, `k8s\0` magic included,
 /// which is what upstream embeds. `event_type` is `ADDED`, `MODIFIED`,
 /// `DELETED`, `BOOKMARK` or `ERROR` (whose object is a Status).
-pub fn encode_watch_event(event_type: &str, object_body: &[u8]) -> Vec<u8> {
-    let mut raw_extension = Vec::with_capacity(object_body.len() + 6);
-    put_bytes(&mut raw_extension, 1, object_body);
-    let mut event = Vec::with_capacity(raw_extension.len() + event_type.len() + 12);
-    put_bytes(&mut event, 1, event_type.as_bytes());
-    put_bytes(&mut event, 2, &raw_extension);
-    let mut frame = Vec::with_capacity(event.len() + 4);
-    // No object comes near 4 GiB (etcd caps values at 1.5 MiB by default).
-    let len = u32::try_from(event.len()).unwrap_or(u32::MAX);
-    frame.extend_from_slice(&len.to_be_bytes());
-    frame.extend_from_slice(&event);
+pub fn encode_watch_event(event_type: &str, object_body_raw: &[u8]) -> Vec<u8> {
+    // Sizes first, so the frame is one allocation and the body is copied once
+    // (this runs once per event per watcher).
+    let field_len = |payload: usize| 1 + varint_bytes(payload as u64).1 + payload;
+    let raw_extension = field_len(object_body_raw.len());
+    let event = field_len(event_type.len()) + field_len(raw_extension);
+    let mut frame = Vec::with_capacity(4 + event);
+    // Upstream's framer writes the length as a uint32 too; no object comes near
+    // 4 GiB (etcd refuses values over 1.5 MiB by default).
+    frame.extend_from_slice(&(event as u32).to_be_bytes());
+    put_bytes(&mut frame, 1, event_type.as_bytes());
+    put_key(&mut frame, 2, 2);
+    put_varint(&mut frame, raw_extension as u64);
+    put_bytes(&mut frame, 1, object_body_raw);
+    debug_assert_eq!(frame.len(), 4 + event);
     frame
 }
 
@@ -296,12 +300,22 @@ impl<'a> Path<'a> {
 
 // ---------------------------------------------------------------- wire writing
 
-fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+fn put_varint(out: &mut Vec<u8>, v: u64) {
+    let (buf, n) = varint_bytes(v);
+    out.extend_from_slice(&buf[..n]);
+}
+
+/// A varint in a stack buffer: the bytes and how many are used.
+fn varint_bytes(mut v: u64) -> ([u8; 10], usize) {
+    let mut buf = [0u8; 10];
+    let mut n = 0;
     while v >= 0x80 {
-        out.push((v as u8) | 0x80);
+        buf[n] = (v as u8) | 0x80;
         v >>= 7;
+        n += 1;
     }
-    out.push(v as u8);
+    buf[n] = v as u8;
+    (buf, n + 1)
 }
 
 fn put_key(out: &mut Vec<u8>, tag: u32, wire_type: u8) {
@@ -325,9 +339,8 @@ fn nested(
     put_key(out, tag, 2);
     let start = out.len();
     f(out)?;
-    let mut len = Vec::with_capacity(10);
-    put_varint(&mut len, (out.len() - start) as u64);
-    out.splice(start..start, len);
+    let (len, n) = varint_bytes((out.len() - start) as u64);
+    out.splice(start..start, len[..n].iter().copied());
     Ok(())
 }
 
