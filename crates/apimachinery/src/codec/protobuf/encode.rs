@@ -30,8 +30,16 @@
 //! `scripts/gen-protobuf-descriptors.py`), so upstream's zero fields cannot be
 //! reproduced; they decode to the same Go struct either way, because an absent
 //! proto2 field leaves the Go field at its zero value. When the JSON does carry
-//! every field gogo would write (as in a kubectl capture), the bytes are
+//! every field gogo would write (as in a kubectl capture, with a zero Time
+//! spelled `0001-01-01T00:00:00Z`: `null` counts as absent), the bytes are
 //! identical to upstream's.
+//!
+//! What `decode(encode_object(x))` gives back differs from `x` only by the
+//! decoder's normalisations: zero scalars the table omits, empty lists and
+//! maps, nulls, unknown fields and the TypeMeta of list items (not on the
+//! wire) disappear; metav1.Time keeps whole seconds and MicroTime
+//! microseconds, both in UTC; a Quantity given as a JSON number comes back as
+//! a string and a Duration in Go's canonical spelling.
 //!
 //! # Envelopes
 //!
