@@ -9,8 +9,12 @@
 //! custom JSON form (Time, Duration, IntOrString, Quantity, RawExtension, ...).
 //! Bodies come from the network: every malformed input is a [`DecodeError`]
 //! (the server answers 400), never a panic; nesting depth is bounded.
+//!
+//! The inverse, JSON objects to the bodies and watch frames upstream sends, is
+//! in `encode.rs` ([`encode_object`], [`encode_watch_event`]).
 
 pub(crate) mod descriptors;
+mod encode;
 mod to_json;
 mod wire;
 
@@ -21,6 +25,10 @@ use serde_json::{Map, Value};
 
 use crate::schema::{Gvk, Schema};
 use wire::{Fields, Payload};
+
+pub use encode::{
+    EncodeError, MAX_ENCODE_DEPTH, encode_message, encode_object, encode_watch_event,
+};
 
 /// The 4-byte prefix of every Kubernetes protobuf body.
 pub const MAGIC: &[u8; 4] = b"k8s\0";
