@@ -30,6 +30,8 @@ pub struct Partial {
     pub list: bool,
     /// `meta.k8s.io/v1beta1` (else `v1`).
     pub beta: bool,
+    /// `application/vnd.kubernetes.protobuf` (else JSON).
+    pub protobuf: bool,
 }
 
 impl Partial {
@@ -42,13 +44,40 @@ impl Partial {
         }
     }
 
-    /// The reply's `Content-Type`.
+    /// The reply's `Content-Type` (a watch's: see [`Partial::watch_content_type`]).
     pub fn content_type(self) -> &'static str {
-        match (self.list, self.beta) {
-            (false, false) => "application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io",
-            (true, false) => "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io",
-            (false, true) => "application/json;as=PartialObjectMetadata;v=v1beta1;g=meta.k8s.io",
-            (true, true) => "application/json;as=PartialObjectMetadataList;v=v1beta1;g=meta.k8s.io",
+        match (self.protobuf, self.list, self.beta) {
+            (false, false, false) => "application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io",
+            (false, true, false) => {
+                "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io"
+            }
+            (false, false, true) => {
+                "application/json;as=PartialObjectMetadata;v=v1beta1;g=meta.k8s.io"
+            }
+            (false, true, true) => {
+                "application/json;as=PartialObjectMetadataList;v=v1beta1;g=meta.k8s.io"
+            }
+            (true, false, false) => {
+                "application/vnd.kubernetes.protobuf;as=PartialObjectMetadata;v=v1;g=meta.k8s.io"
+            }
+            (true, true, false) => {
+                "application/vnd.kubernetes.protobuf;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io"
+            }
+            (true, false, true) => {
+                "application/vnd.kubernetes.protobuf;as=PartialObjectMetadata;v=v1beta1;g=meta.k8s.io"
+            }
+            (true, true, true) => {
+                "application/vnd.kubernetes.protobuf;as=PartialObjectMetadataList;v=v1beta1;g=meta.k8s.io"
+            }
+        }
+    }
+
+    /// A watch stream's `Content-Type`: protobuf watches are length-prefixed frames.
+    pub fn watch_content_type(self) -> &'static str {
+        if self.protobuf {
+            "application/vnd.kubernetes.protobuf;stream=watch"
+        } else {
+            self.content_type()
         }
     }
 }
@@ -96,7 +125,7 @@ pub fn negotiate(accept: Option<&str>, discovery: bool) -> Result<Output, ApiErr
                 return Ok(Output::AggregatedDiscovery);
             }
             (
-                "application/json",
+                ty @ ("application/json" | "application/vnd.kubernetes.protobuf"),
                 Some(k @ ("PartialObjectMetadata" | "PartialObjectMetadataList")),
             ) if param("g") == Some("meta.k8s.io")
                 && matches!(param("v"), Some("v1") | Some("v1beta1")) =>
@@ -104,6 +133,7 @@ pub fn negotiate(accept: Option<&str>, discovery: bool) -> Result<Output, ApiErr
                 return Ok(Output::PartialMetadata(Partial {
                     list: k == "PartialObjectMetadataList",
                     beta: param("v") == Some("v1beta1"),
+                    protobuf: ty == "application/vnd.kubernetes.protobuf",
                 }));
             }
             ("application/json", None) | ("*/*", _) | ("application/*", _) => {

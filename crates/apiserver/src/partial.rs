@@ -82,6 +82,29 @@ pub fn transform(v: &Value, p: Partial) -> Result<Value, ApiError> {
     }
 }
 
+/// The body of a metadata-only reply of `v` (already in the form asked for): JSON with
+/// its newline, or a protobuf body.
+pub fn body(v: &Value, p: Partial) -> Result<Vec<u8>, ApiError> {
+    if p.protobuf {
+        return apimachinery::codec::protobuf::encode_object(apimachinery::Schema::builtin(), v)
+            .map_err(ApiError::internal);
+    }
+    let mut out = apimachinery::codec::order::to_vec(v, false).map_err(ApiError::internal)?;
+    out.push(b'\n');
+    Ok(out)
+}
+
+/// [`body`] of one object given as its cached JSON (`PartialObjectMetadata` bytes).
+pub fn body_of_json(json: Vec<u8>, p: Partial) -> Result<Vec<u8>, ApiError> {
+    if p.protobuf {
+        let v: Value = serde_json::from_slice(&json).map_err(ApiError::internal)?;
+        return body(&v, p);
+    }
+    let mut json = json;
+    json.push(b'\n');
+    Ok(json)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,10 +112,12 @@ mod tests {
     const V1: Partial = Partial {
         list: false,
         beta: false,
+        protobuf: false,
     };
     const V1_LIST: Partial = Partial {
         list: true,
         beta: false,
+        protobuf: false,
     };
 
     #[test]

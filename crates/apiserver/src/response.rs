@@ -150,14 +150,12 @@ fn json_vec(v: &impl serde::Serialize) -> Vec<u8> {
 /// A reply rendering `v` in the negotiated form (JSON or YAML; callers render Tables themselves).
 pub fn object(code: StatusCode, v: &Value, out: Output) -> Response<Body> {
     match out {
-        Output::PartialMetadata(p) => match crate::partial::transform(v, p) {
-            Ok(pv) => {
-                let mut out = apimachinery::codec::order::to_vec(&pv, false).unwrap_or_default();
-                out.push(b'\n');
-                raw(code, p.content_type(), out)
+        Output::PartialMetadata(p) => {
+            match crate::partial::transform(v, p).and_then(|pv| crate::partial::body(&pv, p)) {
+                Ok(out) => raw(code, p.content_type(), out),
+                Err(e) => error(&e),
             }
-            Err(e) => error(&e),
-        },
+        }
         Output::Yaml => match apimachinery::codec::yaml::to_yaml(v) {
             Ok(y) => raw(code, "application/yaml", y),
             Err(e) => error(&ApiError::internal(e)),

@@ -373,7 +373,8 @@ fn render_list(
                 }
                 body.extend(crate::cached::partial_metadata(&o.json, p.api_version()));
             }
-            body.extend_from_slice(b"]}\n");
+            body.extend_from_slice(b"]}");
+            let body = crate::partial::body_of_json(body, p)?;
             Ok(response::raw(StatusCode::OK, p.content_type(), body))
         }
         out => {

@@ -45,8 +45,8 @@ pub async fn get(rest: &Rest<'_>) -> Result<Response<Body>, ApiError> {
             crate::partial::not_a_list(&rest.res.api_version(), rest.res.kind),
         ),
         crate::negotiation::Output::PartialMetadata(p) => {
-            let mut b = crate::cached::partial_metadata(&obj.json, p.api_version());
-            b.push(b'\n');
+            let b = crate::cached::partial_metadata(&obj.json, p.api_version());
+            let b = crate::partial::body_of_json(b, p)?;
             Ok(response::raw(StatusCode::OK, p.content_type(), b))
         }
         out => Ok(response::object(StatusCode::OK, &obj.value(), out)),

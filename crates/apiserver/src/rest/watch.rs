@@ -36,17 +36,36 @@ struct Encoder {
 }
 
 impl Encoder {
+    /// A metadata-only event: a JSON line, or a length-prefixed protobuf frame.
+    fn partial_event(p: crate::negotiation::Partial, kind: &str, object: Vec<u8>) -> Bytes {
+        if p.protobuf {
+            let v: Value = serde_json::from_slice(&object).unwrap_or_default();
+            let raw =
+                apimachinery::codec::protobuf::encode_object(apimachinery::Schema::builtin(), &v)
+                    .unwrap_or_default();
+            return Bytes::from(apimachinery::codec::protobuf::encode_watch_event(
+                kind, &raw,
+            ));
+        }
+        let mut b = Vec::with_capacity(object.len() + 32);
+        b.extend_from_slice(b"{\"type\":\"");
+        b.extend_from_slice(kind.as_bytes());
+        b.extend_from_slice(b"\",\"object\":");
+        b.extend(object);
+        b.extend_from_slice(b"}\n");
+        Bytes::from(b)
+    }
+
     /// One event as body chunks. JSON events share the cached object's bytes
     /// (no copy per watcher): a static head, the object, a static tail.
     fn event(&mut self, rest: &Rest<'_>, kind: &str, obj: &Obj) -> Frames {
         if let Some(p) = self.partial {
-            let mut b = Vec::with_capacity(obj.json.len() / 2);
-            b.extend_from_slice(b"{\"type\":\"");
-            b.extend_from_slice(kind.as_bytes());
-            b.extend_from_slice(b"\",\"object\":");
-            b.extend(crate::cached::partial_metadata(&obj.json, p.api_version()));
-            b.extend_from_slice(b"}\n");
-            return [Bytes::from(b), Bytes::new(), Bytes::new()];
+            let partial = crate::cached::partial_metadata(&obj.json, p.api_version());
+            return [
+                Self::partial_event(p, kind, partial),
+                Bytes::new(),
+                Bytes::new(),
+            ];
         }
         if !self.table {
             let head: &'static [u8] = match kind {
@@ -82,14 +101,16 @@ impl Encoder {
         if initial_end {
             md["annotations"] = json!({"k8s.io/initial-events-end": "true"});
         }
-        let obj = match self.partial {
-            Some(p) => {
-                json!({"kind": "PartialObjectMetadata", "apiVersion": p.api_version(), "metadata": md})
-            }
-            None => {
-                json!({"kind": rest.res.kind, "apiVersion": rest.res.api_version(), "metadata": md})
-            }
-        };
+        if let Some(p) = self.partial {
+            let obj = json!({"kind": "PartialObjectMetadata", "apiVersion": p.api_version(), "metadata": md});
+            return Self::partial_event(
+                p,
+                "BOOKMARK",
+                serde_json::to_vec(&obj).unwrap_or_default(),
+            );
+        }
+        let obj =
+            json!({"kind": rest.res.kind, "apiVersion": rest.res.api_version(), "metadata": md});
         let mut b =
             serde_json::to_vec(&json!({"type": "BOOKMARK", "object": obj})).unwrap_or_default();
         b.push(b'\n');
@@ -270,7 +291,7 @@ fn stream_response(
     *r.status_mut() = StatusCode::OK;
     let ct = match rest.output {
         Output::Table => super::table::TABLE_CONTENT_TYPE,
-        Output::PartialMetadata(p) => p.content_type(),
+        Output::PartialMetadata(p) => p.watch_content_type(),
         _ => "application/json",
     };
     r.headers_mut()

@@ -227,3 +227,89 @@ async fn metadata_only_replies() {
         "you requested PartialObjectMetadataList, but the requested object is not a list (*core.ConfigMap)"
     );
 }
+
+#[tokio::test]
+async fn metadata_only_replies_in_protobuf() {
+    use apimachinery::codec::protobuf;
+    let schema = apimachinery::Schema::builtin();
+    let api = Api::new().await;
+    let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "default",
+        "labels": {"a": "b"}}, "data": {"k": "v"}});
+    api.call(
+        Method::POST,
+        "/api/v1/namespaces/default/configmaps",
+        Some(cm),
+    )
+    .await;
+    // as client-go's metadata client asks: protobuf first, JSON as the fallback
+    let accept = |k: &str| {
+        format!(
+            "application/vnd.kubernetes.protobuf;as={k};g=meta.k8s.io;v=v1,application/json;as={k};g=meta.k8s.io;v=v1"
+        )
+    };
+
+    let (code, ct, b) = api
+        .call_accept(
+            Method::GET,
+            "/api/v1/namespaces/default/configmaps/c",
+            None,
+            None,
+            &accept("PartialObjectMetadata"),
+        )
+        .await;
+    assert_eq!(code, 200);
+    assert!(
+        ct.starts_with("application/vnd.kubernetes.protobuf;as=PartialObjectMetadata;"),
+        "{ct}"
+    );
+    assert!(b.starts_with(b"k8s\0"));
+    let v = protobuf::decode(&b, schema).unwrap();
+    assert_eq!(
+        (v["kind"].as_str(), v["apiVersion"].as_str()),
+        (Some("PartialObjectMetadata"), Some("meta.k8s.io/v1"))
+    );
+    assert_eq!(v["metadata"]["name"], "c");
+    assert_eq!(v["metadata"]["labels"]["a"], "b");
+    assert!(v.get("data").is_none());
+
+    let (code, _, b) = api
+        .call_accept(
+            Method::GET,
+            "/api/v1/namespaces/default/configmaps",
+            None,
+            None,
+            &accept("PartialObjectMetadataList"),
+        )
+        .await;
+    assert_eq!(code, 200);
+    let v = protobuf::decode(&b, schema).unwrap();
+    assert_eq!(v["kind"], "PartialObjectMetadataList");
+    assert!(v["metadata"]["resourceVersion"].is_string());
+    assert_eq!(v["items"][0]["metadata"]["name"], "c");
+
+    // a watch: length-prefixed WatchEvent frames whose object is a protobuf body
+    let (code, ct, b) = api
+        .call_accept(
+            Method::GET,
+            "/api/v1/namespaces/default/configmaps?watch=true",
+            None,
+            None,
+            &accept("PartialObjectMetadata"),
+        )
+        .await;
+    assert_eq!(
+        (code, ct.as_str()),
+        (200, "application/vnd.kubernetes.protobuf;stream=watch")
+    );
+    let len = u32::from_be_bytes(b[..4].try_into().unwrap()) as usize;
+    assert_eq!(b.len(), 4 + len);
+    let ev = protobuf::decode_message(
+        "io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent",
+        &b[4..],
+        schema,
+    )
+    .unwrap();
+    assert_eq!(ev["type"], "ADDED");
+    assert_eq!(ev["object"]["kind"], "PartialObjectMetadata");
+    assert_eq!(ev["object"]["metadata"]["name"], "c");
+}
