@@ -45,37 +45,23 @@ impl Partial {
     }
 
     /// The reply's `Content-Type` (a watch's: see [`Partial::watch_content_type`]).
-    pub fn content_type(self) -> &'static str {
-        match (self.protobuf, self.list, self.beta) {
-            (false, false, false) => "application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io",
-            (false, true, false) => {
-                "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io"
-            }
-            (false, false, true) => {
-                "application/json;as=PartialObjectMetadata;v=v1beta1;g=meta.k8s.io"
-            }
-            (false, true, true) => {
-                "application/json;as=PartialObjectMetadataList;v=v1beta1;g=meta.k8s.io"
-            }
-            (true, false, false) => {
-                "application/vnd.kubernetes.protobuf;as=PartialObjectMetadata;v=v1;g=meta.k8s.io"
-            }
-            (true, true, false) => {
-                "application/vnd.kubernetes.protobuf;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io"
-            }
-            (true, false, true) => {
-                "application/vnd.kubernetes.protobuf;as=PartialObjectMetadata;v=v1beta1;g=meta.k8s.io"
-            }
-            (true, true, true) => {
-                "application/vnd.kubernetes.protobuf;as=PartialObjectMetadataList;v=v1beta1;g=meta.k8s.io"
-            }
-        }
+    pub fn content_type(self) -> String {
+        format!(
+            "{};as=PartialObjectMetadata{};v={};g=meta.k8s.io",
+            if self.protobuf {
+                "application/vnd.kubernetes.protobuf"
+            } else {
+                "application/json"
+            },
+            if self.list { "List" } else { "" },
+            if self.beta { "v1beta1" } else { "v1" },
+        )
     }
 
     /// A watch stream's `Content-Type`: protobuf watches are length-prefixed frames.
-    pub fn watch_content_type(self) -> &'static str {
+    pub fn watch_content_type(self) -> String {
         if self.protobuf {
-            "application/vnd.kubernetes.protobuf;stream=watch"
+            "application/vnd.kubernetes.protobuf;stream=watch".to_string()
         } else {
             self.content_type()
         }

@@ -152,7 +152,7 @@ pub fn object(code: StatusCode, v: &Value, out: Output) -> Response<Body> {
     match out {
         Output::PartialMetadata(p) => {
             match crate::partial::transform(v, p).and_then(|pv| crate::partial::body(&pv, p)) {
-                Ok(out) => raw(code, p.content_type(), out),
+                Ok(out) => raw(code, &p.content_type(), out),
                 Err(e) => error(&e),
             }
         }

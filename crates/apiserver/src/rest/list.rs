@@ -375,7 +375,7 @@ fn render_list(
             }
             body.extend_from_slice(b"]}");
             let body = crate::partial::body_of_json(body, p)?;
-            Ok(response::raw(StatusCode::OK, p.content_type(), body))
+            Ok(response::raw(StatusCode::OK, &p.content_type(), body))
         }
         out => {
             let mut md = json!({"resourceVersion": rv.to_string()});

@@ -47,7 +47,7 @@ pub async fn get(rest: &Rest<'_>) -> Result<Response<Body>, ApiError> {
         crate::negotiation::Output::PartialMetadata(p) => {
             let b = crate::cached::partial_metadata(&obj.json, p.api_version());
             let b = crate::partial::body_of_json(b, p)?;
-            Ok(response::raw(StatusCode::OK, p.content_type(), b))
+            Ok(response::raw(StatusCode::OK, &p.content_type(), b))
         }
         out => Ok(response::object(StatusCode::OK, &obj.value(), out)),
     }

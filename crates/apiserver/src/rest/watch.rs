@@ -290,12 +290,12 @@ fn stream_response(
     let mut r = Response::new(BodyExt::boxed_unsync(StreamBody::new(s)));
     *r.status_mut() = StatusCode::OK;
     let ct = match rest.output {
-        Output::Table => super::table::TABLE_CONTENT_TYPE,
-        Output::PartialMetadata(p) => p.watch_content_type(),
-        _ => "application/json",
+        Output::Table => HeaderValue::from_static(super::table::TABLE_CONTENT_TYPE),
+        Output::PartialMetadata(p) => HeaderValue::from_str(&p.watch_content_type())
+            .unwrap_or(HeaderValue::from_static("application/json")),
+        _ => HeaderValue::from_static("application/json"),
     };
-    r.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+    r.headers_mut().insert(header::CONTENT_TYPE, ct);
     r.headers_mut().insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("no-cache, private"),
