@@ -3,8 +3,6 @@ size limits (issue: API limits and fidelity)."""
 
 from __future__ import annotations
 
-import time
-
 from test_api_hardening import raw
 
 T = 30
@@ -30,10 +28,8 @@ def test_json_patch_copies_are_bounded(api_client, ns, capstan_server):
     # 9,000 copies of a 200 KiB annotation (~700 KB of patch)
     ops = [{"op": "copy", "from": "/metadata/annotations/a", "path": f"/metadata/annotations/c{i}"}
            for i in range(9000)]
-    t0 = time.monotonic()
     code, st, _ = raw(api_client, "PATCH", f"{coll}/amp", ops, "application/json-patch+json")
     assert code == 422, (code, st)
-    assert time.monotonic() - t0 < 10
     # a value copied into itself 22 times (each copy doubles it)
     ops = [{"op": "add", "path": "/data", "value": {"k": ["y" * 100]}}]
     ops += [{"op": "copy", "from": "/data/k", "path": "/data/k/-"} for _ in range(22)]

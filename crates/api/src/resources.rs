@@ -264,6 +264,31 @@ pub static RESOURCES: &[ResourceInfo] = &[
         ["all"],
         [Status, Scale]
     ),
+    // deprecated, served: computed on every read, never stored
+    ResourceInfo {
+        group: "",
+        version: "v1",
+        resource: "componentstatuses",
+        singular: "componentstatus",
+        kind: "ComponentStatus",
+        namespaced: false,
+        short_names: &["cs"],
+        categories: &[],
+        subresources: &[],
+        verbs: &["get", "list"],
+    },
+    // apiregistration.k8s.io/v1 (first of the named groups, as upstream's priorities order them)
+    res!(
+        "apiregistration.k8s.io",
+        "v1",
+        "apiservices",
+        "apiservice",
+        "APIService",
+        false,
+        [],
+        ["api-extensions"],
+        [Status]
+    ),
     // apps/v1
     res!(
         "apps",
@@ -558,7 +583,45 @@ pub fn groups() -> Vec<(&'static str, Vec<&'static str>)> {
             None => out.push((r.group, vec![r.version])),
         }
     }
+    // as upstream's aggregator orders discovery: groups by their APIServices' group
+    // priority, versions by version priority (highest first; stable for ties)
+    for (g, vs) in out.iter_mut() {
+        vs.sort_by_key(|v| std::cmp::Reverse(api_service_priority(g, v).1));
+    }
+    out.sort_by_key(|(g, vs)| std::cmp::Reverse(api_service_priority(g, vs[0]).0));
     out
+}
+
+/// Upstream's APIService priorities of the built-in group-versions:
+/// `(groupPriorityMinimum, versionPriority)` (kube-apiserver's `apiVersionPriorities`
+/// and the generic ones it merges in; `apiregistration.k8s.io` is the aggregator's own).
+pub fn api_service_priority(group: &str, version: &str) -> (i32, i32) {
+    match (group, version) {
+        ("", "v1") => (18000, 1),
+        ("apiregistration.k8s.io", "v1") => (18000, 15),
+        ("apps", "v1") => (17800, 15),
+        ("events.k8s.io", "v1") => (17750, 15),
+        ("authentication.k8s.io", "v1") => (17700, 15),
+        ("authorization.k8s.io", "v1") => (17600, 15),
+        ("autoscaling", "v2") => (17500, 30),
+        ("autoscaling", "v1") => (17500, 15),
+        ("batch", "v1") => (17400, 15),
+        ("certificates.k8s.io", "v1") => (17300, 15),
+        ("networking.k8s.io", "v1") => (17200, 15),
+        ("policy", "v1") => (17100, 15),
+        ("rbac.authorization.k8s.io", "v1") => (17000, 15),
+        ("storage.k8s.io", "v1") => (16800, 15),
+        ("apiextensions.k8s.io", "v1") => (16700, 15),
+        ("admissionregistration.k8s.io", "v1") => (16700, 15),
+        ("scheduling.k8s.io", "v1") => (16600, 15),
+        ("coordination.k8s.io", "v1") => (16500, 15),
+        ("node.k8s.io", "v1") => (16300, 15),
+        ("discovery.k8s.io", "v1") => (16200, 15),
+        ("flowcontrol.apiserver.k8s.io", "v1") => (16100, 21),
+        ("resource.k8s.io", "v1") => (15900, 15),
+        // "if unsure, below the rest, version 9"
+        _ => (15000, 9),
+    }
 }
 
 /// The resources of one group-version.

@@ -4,6 +4,7 @@
 //! OpenAPI. It is the only component that talks to the store.
 
 pub mod auth;
+pub mod bootstrap;
 pub mod cached;
 pub mod coalesce;
 pub mod conn_timeouts;

@@ -25,6 +25,34 @@ use crate::pki::Pki;
 use crate::watchcache::{Cacher, Obj, ResourceCache};
 
 /// Largest request body accepted (upstream: 3 MiB).
+///
+/// # Memory bounds
+///
+/// No request may make the server allocate more than a small multiple of this limit and
+/// [`MAX_OBJECT_BYTES`]. Where each bound is enforced:
+///
+/// - **Body**: read up to this many bytes, else 413 (`handler.rs`).
+/// - **JSON**: nesting depth 128 (serde_json's recursion limit), duplicate-field
+///   detection without a second copy (`apimachinery::codec::json`).
+/// - **YAML**: serde-saphyr's parsing budget caps alias expansion, nodes and depth, so an
+///   alias bomb is refused before it expands (`apimachinery::codec::yaml`).
+/// - **Protobuf**: depth 100; every length is checked against the bytes left, so the JSON
+///   built is at most a small multiple of the body (`apimachinery::codec::protobuf`).
+/// - **JSON patch**: at most 10,000 operations and 3 MiB added by `copy` operations in
+///   all (`apimachinery::patch::json::MAX_COPY_BYTES`, upstream's
+///   `JSONPatchMaxCopyBytes`), checked before each copy is made.
+/// - **Merge and strategic merge patch**: every node of the result comes from the live
+///   object or the patch, so the result is at most their size together (property tests
+///   in `apimachinery::patch`).
+/// - **Apply**: the result is the live object merged with the applied configuration (as
+///   merge patch); `managedFields` records one path per field of the result, a small
+///   multiple of it, and at most 10 `Update` managers are kept (property test in
+///   `apimachinery::patch`).
+/// - **Stored object**: at most [`MAX_OBJECT_BYTES`] once encoded, else 413, before any
+///   write (`rest/store.rs`).
+/// - **Watches**: an unread watch holds pointers to its initial state (8 bytes each) and
+///   at most 32 encoded events plus one 16 KiB HTTP/2 send buffer (`rest/watch.rs`,
+///   `tls.rs`).
 pub const MAX_REQUEST_BYTES: usize = 3 * 1024 * 1024;
 /// Largest object stored (upstream's etcd limit: 1.5 MiB).
 pub const MAX_OBJECT_BYTES: usize = 1536 * 1024;
@@ -137,6 +165,9 @@ impl ApiServer {
         });
         server.ensure_system_namespaces().await?;
         server.ensure_kubernetes_service().await?;
+        crate::bootstrap::reconcile(&server)
+            .await
+            .context("cannot create the bootstrap objects")?;
         Ok(server)
     }
 

@@ -599,3 +599,77 @@ mod tests {
         assert_eq!(row[4], "80");
     }
 }
+
+/// APIService columns (kube-aggregator's printer).
+pub fn apiservice_columns() -> Vec<ColumnDefinition> {
+    vec![
+        name_col(),
+        col(
+            "Service",
+            "string",
+            "The reference to the service that hosts this API endpoint.",
+            0,
+        ),
+        col(
+            "Available",
+            "string",
+            "Whether this service is available.",
+            0,
+        ),
+        age_col(),
+    ]
+}
+
+/// APIService row: `Local` or `namespace/name`; the Available condition's status, with
+/// its reason when not `True`.
+pub fn apiservice_row(s: &Value, now: DateTime<Utc>) -> Vec<Value> {
+    let service = match get(s, &["spec", "service"]).filter(|v| !v.is_null()) {
+        Some(svc) => format!("{}/{}", str_at(svc, &["namespace"]), str_at(svc, &["name"])),
+        None => "Local".to_string(),
+    };
+    let available = arr_at(s, &["status", "conditions"])
+        .iter()
+        .find(|c| str_at(c, &["type"]) == "Available")
+        .map(|c| match str_at(c, &["status"]) {
+            "True" => "True".to_string(),
+            st => format!("{st} ({})", str_at(c, &["reason"])),
+        })
+        .unwrap_or_else(|| "Unknown".to_string());
+    vec![
+        json!(name(s)),
+        json!(service),
+        json!(available),
+        json!(age(s, now)),
+    ]
+}
+
+/// ComponentStatus columns.
+pub fn componentstatus_columns() -> Vec<ColumnDefinition> {
+    let d = |f| doc("core.v1.ComponentCondition", f);
+    vec![
+        name_col(),
+        col("Status", "string", d("status"), 0),
+        col("Message", "string", d("message"), 0),
+        col("Error", "string", d("error"), 0),
+    ]
+}
+
+/// ComponentStatus row: `Healthy`, `Unhealthy` or `Unknown` from its Healthy condition.
+pub fn componentstatus_row(cs: &Value, _now: DateTime<Utc>) -> Vec<Value> {
+    let healthy = arr_at(cs, &["conditions"])
+        .iter()
+        .find(|c| str_at(c, &["type"]) == "Healthy")
+        .cloned()
+        .unwrap_or(Value::Null);
+    let status = match str_at(&healthy, &["status"]) {
+        "True" => "Healthy",
+        "False" => "Unhealthy",
+        _ => "Unknown",
+    };
+    vec![
+        json!(name(cs)),
+        json!(status),
+        json!(str_at(&healthy, &["message"])),
+        json!(str_at(&healthy, &["error"])),
+    ]
+}

@@ -107,6 +107,10 @@ fn printer(group: &str, resource: &str) -> Option<Printer> {
         }
         ("storage.k8s.io", "storageclasses") => p!(misc::storageclass_columns, storageclass_row),
         ("storage.k8s.io", "csidrivers") => p!(misc::csidriver_columns, csidriver_row),
+        ("apiregistration.k8s.io", "apiservices") => {
+            p!(misc::apiservice_columns, apiservice_row)
+        }
+        ("", "componentstatuses") => p!(misc::componentstatus_columns, componentstatus_row),
         _ => return None,
     })
 }

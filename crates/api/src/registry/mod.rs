@@ -85,6 +85,7 @@ fn specific(group: &str, resource: &str) -> Option<&'static dyn Strategy> {
         ("policy", "poddisruptionbudgets") => &other::pdb::PdbStrategy,
         ("networking.k8s.io", "ingresses") => &other::ingress::IngressStrategy,
         ("events.k8s.io", "events") => &other::event::EventStrategy,
+        ("apiregistration.k8s.io", "apiservices") => &other::apiservice::ApiServiceStrategy,
         _ => return None,
     })
 }

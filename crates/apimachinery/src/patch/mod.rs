@@ -227,6 +227,64 @@ mod tests {
         }
     }
 
+    /// A ConfigMap-like object: data and labels from generated keys.
+    fn configmap(
+        name: &str,
+        data: &std::collections::BTreeMap<String, String>,
+        labels: &std::collections::BTreeMap<String, String>,
+    ) -> serde_json::Value {
+        serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": name, "labels": labels}, "data": data})
+    }
+
+    fn deployment(containers: &[(String, String)]) -> serde_json::Value {
+        let cs: Vec<serde_json::Value> = containers
+            .iter()
+            .map(|(n, i)| serde_json::json!({"name": n, "image": i, "ports": [{"containerPort": 80}]}))
+            .collect();
+        serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"},
+            "spec": {"template": {"spec": {"containers": cs}}}})
+    }
+
+    proptest::proptest! {
+        /// Server-side apply (and the managedFields it writes) stays within a small multiple
+        /// of the live object and the applied configuration, for maps (granular) and
+        /// associative lists, by several managers in turn.
+        #[test]
+        fn apply_results_are_bounded_by_their_inputs(
+            live_data in proptest::collection::btree_map("[a-z]{1,12}", "[a-z]{0,40}", 0..40),
+            applied_data in proptest::collection::btree_map("[a-z]{1,12}", "[a-z]{0,40}", 0..40),
+            labels in proptest::collection::btree_map("[a-z]{1,12}", "[a-z]{0,12}", 0..10),
+            live_cs in proptest::collection::vec(("[a-z]{1,10}", "[a-z]{1,20}"), 0..12),
+            applied_cs in proptest::collection::vec(("[a-z]{1,10}", "[a-z]{1,20}"), 0..12),
+        ) {
+            let schema = crate::Schema::builtin();
+            let now = "2026-01-01T00:00:00Z";
+            let cm_def = schema.for_gvk(&crate::Gvk::new("", "v1", "ConfigMap")).unwrap();
+            let live = configmap("c", &live_data, &labels);
+            let applied = configmap("c", &applied_data, &labels);
+            let mut cur = apply(None, &live, "first", true, "v1", schema, cm_def, now).unwrap();
+            for manager in ["second", "third"] {
+                let out = apply(Some(&cur), &applied, manager, true, "v1", schema, cm_def, now).unwrap();
+                let bound = 4 * (size(&cur) + size(&applied)) + 2048;
+                proptest::prop_assert!(size(&out) <= bound, "{} > {bound}", size(&out));
+                cur = out;
+            }
+            // associative lists keyed by name (duplicates are the caller's error)
+            let dedup = |cs: &[(String, String)]| {
+                let mut seen = std::collections::BTreeSet::new();
+                cs.iter().filter(|(n, _)| seen.insert(n.clone())).cloned().collect::<Vec<_>>()
+            };
+            let d_def = schema.for_gvk(&crate::Gvk::new("apps", "v1", "Deployment")).unwrap();
+            let live = deployment(&dedup(&live_cs));
+            let applied = deployment(&dedup(&applied_cs));
+            let cur = apply(None, &live, "first", true, "apps/v1", schema, d_def, now).unwrap();
+            let out = apply(Some(&cur), &applied, "second", true, "apps/v1", schema, d_def, now).unwrap();
+            let bound = 4 * (size(&cur) + size(&applied)) + 2048;
+            proptest::prop_assert!(size(&out) <= bound, "{} > {bound}", size(&out));
+        }
+    }
+
     #[test]
     fn status_mapping() {
         let s = PatchError::Invalid("test failed".into())

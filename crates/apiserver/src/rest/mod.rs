@@ -3,6 +3,7 @@
 //! behaviour (defaulting, validation, status split) supplied by the `api`
 //! crate's strategies.
 
+mod componentstatus;
 mod decode;
 mod delete;
 mod list;
@@ -147,6 +148,18 @@ pub async fn handle(
     let sub = info.subresource.as_str();
     if !sub.is_empty() && !res.subresources.iter().any(|s| s.name() == sub) {
         return Err(ApiError::path_not_found());
+    }
+    if sub.is_empty() && !res.verbs.contains(&info.verb.as_str()) {
+        return Err(ApiError::method_not_allowed(format!(
+            "the server does not allow this method on the requested resource ({})",
+            info.verb
+        )));
+    }
+    if res.group.is_empty() && res.resource == "componentstatuses" {
+        return match info.verb.as_str() {
+            "get" => componentstatus::get(&rest).await,
+            _ => componentstatus::list(&rest).await,
+        };
     }
     match (info.verb.as_str(), sub) {
         ("get", "") | ("get", "status") => read::get(&rest).await,

@@ -50,7 +50,6 @@ pub fn table(
     rv: i64,
     single: bool,
 ) -> Result<Vec<u8>, ApiError> {
-    let now = chrono::Utc::now();
     let mut md = json!({"resourceVersion": rv.to_string()});
     if single {
         md = json!({});
@@ -58,7 +57,18 @@ pub fn table(
     if let Some(c) = continue_token {
         md["continue"] = Value::String(c);
     }
-    let rows: Vec<Value> = items.iter().map(|o| row(rest, &o.value(), now)).collect();
+    let values: Vec<Value> = items.iter().map(|o| o.value()).collect();
+    rows_table(rest, &values, md)
+}
+
+/// A Table of objects that are not stored (computed on read): no resourceVersion.
+pub fn table_of_values(rest: &Rest<'_>, items: &[Value]) -> Result<Vec<u8>, ApiError> {
+    rows_table(rest, items, json!({}))
+}
+
+fn rows_table(rest: &Rest<'_>, items: &[Value], md: Value) -> Result<Vec<u8>, ApiError> {
+    let now = chrono::Utc::now();
+    let rows: Vec<Value> = items.iter().map(|o| row(rest, o, now)).collect();
     let t = json!({
         "kind": "Table",
         "apiVersion": "meta.k8s.io/v1",

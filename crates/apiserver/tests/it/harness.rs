@@ -14,6 +14,7 @@ use serde_json::Value;
 
 pub struct Api {
     pub server: Arc<ApiServer>,
+    pub store: Arc<dyn storage::Store>,
     admin: UserInfo,
 }
 
@@ -24,12 +25,17 @@ pub struct Reply {
 
 impl Api {
     pub async fn new() -> Self {
-        let store: Arc<dyn storage::Store> = Arc::new(storage::MemoryStore::new());
-        let server = ApiServer::new(store, ServiceRanges::default())
+        Self::with_store(Arc::new(storage::MemoryStore::new())).await
+    }
+
+    /// A server started on `store` (a restart when another server used it before).
+    pub async fn with_store(store: Arc<dyn storage::Store>) -> Self {
+        let server = ApiServer::new(store.clone(), ServiceRanges::default())
             .await
             .unwrap();
         Api {
             server,
+            store,
             admin: UserInfo {
                 name: "admin".into(),
                 groups: vec!["system:masters".into()],

@@ -1,0 +1,354 @@
+//! The objects upstream's control plane creates for itself and puts back at every start
+//! (its "bootstrap" post-start hooks), so clients and authorizers find them before any
+//! request is served:
+//!
+//! - an `apiregistration.k8s.io/v1` APIService for every built-in group-version
+//!   (`v1.`, `v1.apps`, ...), `Available` with reason `Local`, kept in line with the
+//!   served versions and their priorities (the aggregator's `autoregister` controller);
+//! - the `system-node-critical` and `system-cluster-critical` PriorityClasses (created
+//!   when missing, never changed);
+//! - the default RBAC policy (`data/bootstrap-rbac.json`, upstream's bootstrap policy):
+//!   missing roles and bindings are created; existing ones are reconciled unless
+//!   annotated `rbac.authorization.kubernetes.io/autoupdate: "false"`, which adds what is
+//!   missing (rules, subjects, labels, annotations) and never removes what users added;
+//!   then the aggregated ClusterRoles (`admin`, `edit`, `view`, ...) get the rules of the
+//!   roles their `aggregationRule` selects, as upstream's aggregation controller keeps
+//!   them (here once per start; following later changes belongs to the controllers).
+//!
+//! Deviation: upstream decides whether a role lacks a rule by coverage (a broader rule
+//! covers a narrower one); this reconciler compares rules as written, so a user role
+//! that covers a default rule by a broader one still gets the default rule added.
+
+use std::sync::Arc;
+
+use anyhow::Result;
+use api::ResourceInfo;
+use serde_json::{Map, Value, json};
+use storage::{Compare, TxnOp, TxnRequest};
+
+use crate::server::ApiServer;
+
+/// The annotation that turns reconciliation of a default RBAC object off.
+const AUTOUPDATE: &str = "rbac.authorization.kubernetes.io/autoupdate";
+
+/// Create or reconcile every bootstrap object.
+pub async fn reconcile(server: &Arc<ApiServer>) -> Result<()> {
+    api_services(server).await?;
+    priority_classes(server).await?;
+    rbac(server).await?;
+    Ok(())
+}
+
+fn resource(group: &str, resource: &str) -> &'static ResourceInfo {
+    // every bootstrap kind is served at v1
+    api::resources::lookup(group, "v1", resource).expect("a built-in resource")
+}
+
+fn key(res: &ResourceInfo, obj: &Value) -> String {
+    let md = &obj["metadata"];
+    let ns = md["namespace"].as_str().unwrap_or("");
+    let name = md["name"].as_str().unwrap_or("");
+    if res.namespaced {
+        format!("{}{ns}/{name}", res.key_prefix())
+    } else {
+        format!("{}{name}", res.key_prefix())
+    }
+}
+
+/// Make sure `desired` exists. When it does, `reconcile(existing, desired)` may return a
+/// changed object to write (`None`: leave it).
+async fn ensure(
+    server: &ApiServer,
+    res: &'static ResourceInfo,
+    mut desired: Value,
+    reconcile: impl Fn(&Value, &Value) -> Option<Value>,
+) -> Result<()> {
+    let key = key(res, &desired);
+    let existing = server.store.get(key.as_bytes()).await?;
+    let (value, equals) = match existing {
+        None => {
+            let strategy = api::registry::strategy_for(res);
+            strategy.default(&mut desired);
+            // the status of a bootstrap object is set here, not reset as a client's is
+            let status = desired.get("status").cloned();
+            strategy.prepare_for_create(&mut desired);
+            if let Some(s) = status {
+                desired["status"] = s;
+            }
+            let md = crate::meta::metadata_mut(&mut desired);
+            md.insert("uid".into(), json!(uuid::Uuid::new_v4().to_string()));
+            md.insert(
+                "creationTimestamp".into(),
+                json!(crate::meta::now_rfc3339()),
+            );
+            (desired, 0)
+        }
+        Some(kv) => {
+            let current: Value = serde_json::from_slice(&kv.value)?;
+            match reconcile(&current, &desired) {
+                Some(v) => (v, kv.mod_revision),
+                None => return Ok(()),
+            }
+        }
+    };
+    let txn = TxnRequest {
+        compare: vec![Compare::ModRevision {
+            key: key.clone().into_bytes(),
+            equals,
+        }],
+        success: vec![TxnOp::Put {
+            key: key.into_bytes(),
+            value: crate::rest::store_encode(&value)?,
+        }],
+        failure: vec![],
+    };
+    // a concurrent writer (another server starting) wins; the next start reconciles again
+    server.store.txn(txn).await?;
+    Ok(())
+}
+
+/// The APIService of every served group-version.
+async fn api_services(server: &ApiServer) -> Result<()> {
+    let res = resource("apiregistration.k8s.io", "apiservices");
+    for (group, versions) in api::resources::groups() {
+        for version in versions {
+            let (group_min, version_prio) = api::resources::api_service_priority(group, version);
+            let desired = json!({
+                "apiVersion": "apiregistration.k8s.io/v1", "kind": "APIService",
+                "metadata": {"name": format!("{version}.{group}"),
+                             "labels": {"kube-aggregator.kubernetes.io/automanaged": "onstart"}},
+                "spec": {"group": group, "version": version,
+                         "groupPriorityMinimum": group_min, "versionPriority": version_prio},
+                "status": {"conditions": [{
+                    "type": "Available", "status": "True",
+                    "lastTransitionTime": crate::meta::now_rfc3339(),
+                    "reason": "Local", "message": "Local APIServices are always available",
+                }]},
+            });
+            ensure(server, res, desired, |current, desired| {
+                let available = current
+                    .pointer("/status/conditions")
+                    .and_then(Value::as_array)
+                    .is_some_and(|c| {
+                        c.iter()
+                            .any(|c| c["type"] == "Available" && c["status"] == "True")
+                    });
+                if current["spec"] == desired["spec"]
+                    && current.pointer("/metadata/labels") == desired.pointer("/metadata/labels")
+                    && available
+                {
+                    return None;
+                }
+                let mut v = current.clone();
+                v["spec"] = desired["spec"].clone();
+                if !available {
+                    v["status"] = desired["status"].clone();
+                }
+                merge_map(&mut v, desired, "labels");
+                Some(v)
+            })
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// The two system PriorityClasses (upstream `scheduling.SystemPriorityClasses`).
+async fn priority_classes(server: &ApiServer) -> Result<()> {
+    let res = resource("scheduling.k8s.io", "priorityclasses");
+    for (name, value, description) in [
+        (
+            "system-node-critical",
+            2_000_001_000,
+            "Used for system critical pods that must not be moved from their current node.",
+        ),
+        (
+            "system-cluster-critical",
+            2_000_000_000,
+            "Used for system critical pods that must run in the cluster, but can be moved to another node if necessary.",
+        ),
+    ] {
+        let desired = json!({
+            "apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass",
+            "metadata": {"name": name}, "value": value, "description": description,
+            "preemptionPolicy": "PreemptLowerPriority",
+        });
+        ensure(server, res, desired, |_, _| None).await?;
+    }
+    Ok(())
+}
+
+/// Add the entries of `desired`'s `metadata.<field>` map that `v` lacks.
+fn merge_map(v: &mut Value, desired: &Value, field: &str) {
+    let Some(want) = desired
+        .pointer(&format!("/metadata/{field}"))
+        .and_then(Value::as_object)
+    else {
+        return;
+    };
+    let md = crate::meta::metadata_mut(v);
+    let have = md
+        .entry(field.to_string())
+        .or_insert_with(|| Value::Object(Map::new()));
+    if let Value::Object(have) = have {
+        for (k, val) in want {
+            have.entry(k.clone()).or_insert_with(|| val.clone());
+        }
+    }
+}
+
+/// Add the elements of `desired[field]` that `v[field]` lacks (compared as written).
+fn merge_list(v: &mut Value, desired: &Value, field: &str) {
+    let Some(want) = desired.get(field).and_then(Value::as_array) else {
+        return;
+    };
+    if !v.get(field).is_some_and(Value::is_array) {
+        v[field] = json!([]);
+    }
+    let have = v[field].as_array_mut().expect("set above");
+    for w in want {
+        if !have.contains(w) {
+            have.push(w.clone());
+        }
+    }
+}
+
+/// upstream's RBAC reconciliation of one role or binding: nothing when autoupdate is
+/// off; otherwise what is missing is added.
+fn reconcile_rbac(current: &Value, desired: &Value) -> Option<Value> {
+    if current.pointer(&format!(
+        "/metadata/annotations/{}",
+        AUTOUPDATE.replace('/', "~1")
+    )) == Some(&json!("false"))
+    {
+        return None;
+    }
+    let mut v = current.clone();
+    merge_map(&mut v, desired, "labels");
+    merge_map(&mut v, desired, "annotations");
+    merge_list(&mut v, desired, "rules");
+    merge_list(&mut v, desired, "subjects");
+    if let Some(agg) = desired.get("aggregationRule") {
+        match v.get_mut("aggregationRule").filter(|a| a.is_object()) {
+            Some(a) => merge_list(a, agg, "clusterRoleSelectors"),
+            None => v["aggregationRule"] = agg.clone(),
+        }
+    }
+    // a binding to another role is replaced, as upstream recreates it
+    if let Some(rr) = desired.get("roleRef")
+        && v.get("roleRef") != Some(rr)
+    {
+        v["roleRef"] = rr.clone();
+        v["subjects"] = desired["subjects"].clone();
+    }
+    (v != *current).then_some(v)
+}
+
+/// The default policy's objects, by resource, as stored JSON.
+fn rbac_policy() -> Vec<(&'static str, Value)> {
+    let doc: Value = serde_json::from_str(include_str!("../data/bootstrap-rbac.json"))
+        .expect("the embedded bootstrap policy is JSON");
+    let mut out = Vec::new();
+    for (list, resource, kind) in [
+        ("clusterRoles", "clusterroles", "ClusterRole"),
+        (
+            "clusterRoleBindings",
+            "clusterrolebindings",
+            "ClusterRoleBinding",
+        ),
+        ("roles", "roles", "Role"),
+        ("roleBindings", "rolebindings", "RoleBinding"),
+    ] {
+        for o in doc[list].as_array().into_iter().flatten() {
+            let mut md = Map::new();
+            md.insert("name".into(), o["name"].clone());
+            if let Some(ns) = o.get("namespace") {
+                md.insert("namespace".into(), ns.clone());
+            }
+            for f in ["labels", "annotations"] {
+                if let Some(m) = o
+                    .get(f)
+                    .filter(|m| m.as_object().is_some_and(|m| !m.is_empty()))
+                {
+                    md.insert(f.into(), m.clone());
+                }
+            }
+            let mut v =
+                json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": kind, "metadata": md});
+            for f in ["aggregationRule", "rules", "roleRef", "subjects"] {
+                if let Some(x) = o.get(f) {
+                    v[f] = x.clone();
+                }
+            }
+            if kind.ends_with("Role") && v.get("rules").is_none() {
+                v["rules"] = json!([]);
+            }
+            out.push((resource, v));
+        }
+    }
+    out
+}
+
+async fn rbac(server: &ApiServer) -> Result<()> {
+    for (resource_name, desired) in rbac_policy() {
+        let res = resource("rbac.authorization.k8s.io", resource_name);
+        ensure(server, res, desired, reconcile_rbac).await?;
+    }
+    aggregate(server).await
+}
+
+/// Fill each ClusterRole that has an `aggregationRule` with the rules of the ClusterRoles
+/// its selectors match (in name order, each rule once), as upstream's aggregation
+/// controller does.
+async fn aggregate(server: &ApiServer) -> Result<()> {
+    let res = resource("rbac.authorization.k8s.io", "clusterroles");
+    let prefix = res.key_prefix();
+    let all = server
+        .store
+        .range(storage::RangeRequest::prefix(prefix.as_bytes().to_vec()))
+        .await?;
+    let roles: Vec<Value> = all
+        .kvs
+        .iter()
+        .filter_map(|kv| serde_json::from_slice(&kv.value).ok())
+        .collect();
+    for role in &roles {
+        let Some(selectors) = role
+            .pointer("/aggregationRule/clusterRoleSelectors")
+            .and_then(Value::as_array)
+        else {
+            continue;
+        };
+        let selectors: Vec<_> = selectors
+            .iter()
+            .filter_map(|s| apimachinery::selectors::LabelSelector::from_label_selector(s).ok())
+            .collect();
+        let mut rules: Vec<Value> = Vec::new();
+        for other in &roles {
+            if other["metadata"]["name"] == role["metadata"]["name"]
+                || !selectors.iter().any(|s| s.matches_object(other))
+            {
+                continue;
+            }
+            for r in other["rules"].as_array().into_iter().flatten() {
+                if !rules.contains(r) {
+                    rules.push(r.clone());
+                }
+            }
+        }
+        if role.get("rules").and_then(Value::as_array) == Some(&rules) {
+            continue;
+        }
+        let mut desired = role.clone();
+        desired["rules"] = Value::Array(rules);
+        ensure(server, res, desired.clone(), move |current, _| {
+            (current["rules"] != desired["rules"]).then(|| {
+                let mut v = current.clone();
+                v["rules"] = desired["rules"].clone();
+                v
+            })
+        })
+        .await?;
+    }
+    Ok(())
+}
