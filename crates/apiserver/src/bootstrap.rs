@@ -55,17 +55,21 @@ fn key(res: &ResourceInfo, obj: &Value) -> String {
     }
 }
 
-/// Make sure `desired` exists. When it does, `reconcile(existing, desired)` may return a
-/// changed object to write (`None`: leave it).
-async fn ensure(
+/// A write of one bootstrap object: its key, the revision it must still be at (0: absent)
+/// and the object.
+type Write = (String, i64, Value);
+
+/// What makes sure `desired` exists: `None` when nothing is to be written. When it exists,
+/// `reconcile(existing, desired)` may return a changed object to write (`None`: leave it).
+async fn plan(
     server: &ApiServer,
     res: &'static ResourceInfo,
     mut desired: Value,
     reconcile: impl Fn(&Value, &Value) -> Option<Value>,
-) -> Result<()> {
+) -> Result<Option<Write>> {
     let key = key(res, &desired);
     let existing = server.store.get(key.as_bytes()).await?;
-    let (value, equals) = match existing {
+    Ok(match existing {
         None => {
             let strategy = api::registry::strategy_for(res);
             strategy.default(&mut desired);
@@ -81,35 +85,53 @@ async fn ensure(
                 "creationTimestamp".into(),
                 json!(crate::meta::now_rfc3339()),
             );
-            (desired, 0)
+            Some((key, 0, desired))
         }
         Some(kv) => {
             let current: Value = serde_json::from_slice(&kv.value)?;
-            match reconcile(&current, &desired) {
-                Some(v) => (v, kv.mod_revision),
-                None => return Ok(()),
-            }
+            reconcile(&current, &desired).map(|v| (key, kv.mod_revision, v))
         }
+    })
+}
+
+/// Write the planned objects in one transaction (one commit on a first start); if another
+/// writer changed one of them meanwhile (another server starting), each is written on
+/// its own and a lost race is left to the next start.
+async fn commit(server: &ApiServer, writes: Vec<Write>) -> Result<()> {
+    if writes.is_empty() {
+        return Ok(());
+    }
+    let txn = |writes: &[Write]| -> Result<TxnRequest> {
+        let mut t = TxnRequest {
+            compare: Vec::new(),
+            success: Vec::new(),
+            failure: vec![],
+        };
+        for (key, equals, value) in writes {
+            t.compare.push(Compare::ModRevision {
+                key: key.clone().into_bytes(),
+                equals: *equals,
+            });
+            t.success.push(TxnOp::Put {
+                key: key.clone().into_bytes(),
+                value: crate::rest::store_encode(value)?,
+            });
+        }
+        Ok(t)
     };
-    let txn = TxnRequest {
-        compare: vec![Compare::ModRevision {
-            key: key.clone().into_bytes(),
-            equals,
-        }],
-        success: vec![TxnOp::Put {
-            key: key.into_bytes(),
-            value: crate::rest::store_encode(&value)?,
-        }],
-        failure: vec![],
-    };
-    // a concurrent writer (another server starting) wins; the next start reconciles again
-    server.store.txn(txn).await?;
+    if server.store.txn(txn(&writes)?).await?.succeeded {
+        return Ok(());
+    }
+    for w in writes {
+        server.store.txn(txn(std::slice::from_ref(&w))?).await?;
+    }
     Ok(())
 }
 
 /// The APIService of every served group-version.
 async fn api_services(server: &ApiServer) -> Result<()> {
     let res = resource("apiregistration.k8s.io", "apiservices");
+    let mut writes = Vec::new();
     for (group, versions) in api::resources::groups() {
         for version in versions {
             let (group_min, version_prio) = api::resources::api_service_priority(group, version);
@@ -125,7 +147,7 @@ async fn api_services(server: &ApiServer) -> Result<()> {
                     "reason": "Local", "message": "Local APIServices are always available",
                 }]},
             });
-            ensure(server, res, desired, |current, desired| {
+            let w = plan(server, res, desired, |current, desired| {
                 let available = current
                     .pointer("/status/conditions")
                     .and_then(Value::as_array)
@@ -148,14 +170,16 @@ async fn api_services(server: &ApiServer) -> Result<()> {
                 Some(v)
             })
             .await?;
+            writes.extend(w);
         }
     }
-    Ok(())
+    commit(server, writes).await
 }
 
 /// The two system PriorityClasses (upstream `scheduling.SystemPriorityClasses`).
 async fn priority_classes(server: &ApiServer) -> Result<()> {
     let res = resource("scheduling.k8s.io", "priorityclasses");
+    let mut writes = Vec::new();
     for (name, value, description) in [
         (
             "system-node-critical",
@@ -173,9 +197,9 @@ async fn priority_classes(server: &ApiServer) -> Result<()> {
             "metadata": {"name": name}, "value": value, "description": description,
             "preemptionPolicy": "PreemptLowerPriority",
         });
-        ensure(server, res, desired, |_, _| None).await?;
+        writes.extend(plan(server, res, desired, |_, _| None).await?);
     }
-    Ok(())
+    commit(server, writes).await
 }
 
 /// Add the entries of `desired`'s `metadata.<field>` map that `v` lacks.
@@ -290,10 +314,12 @@ fn rbac_policy() -> Vec<(&'static str, Value)> {
 }
 
 async fn rbac(server: &ApiServer) -> Result<()> {
+    let mut writes = Vec::new();
     for (resource_name, desired) in rbac_policy() {
         let res = resource("rbac.authorization.k8s.io", resource_name);
-        ensure(server, res, desired, reconcile_rbac).await?;
+        writes.extend(plan(server, res, desired, reconcile_rbac).await?);
     }
+    commit(server, writes).await?;
     aggregate(server).await
 }
 
@@ -307,48 +333,64 @@ async fn aggregate(server: &ApiServer) -> Result<()> {
         .store
         .range(storage::RangeRequest::prefix(prefix.as_bytes().to_vec()))
         .await?;
-    let roles: Vec<Value> = all
+    let stored: Vec<(String, i64, Value)> = all
         .kvs
         .iter()
-        .filter_map(|kv| serde_json::from_slice(&kv.value).ok())
-        .collect();
-    for role in &roles {
-        let Some(selectors) = role
-            .pointer("/aggregationRule/clusterRoleSelectors")
-            .and_then(Value::as_array)
-        else {
-            continue;
-        };
-        let selectors: Vec<_> = selectors
-            .iter()
-            .filter_map(|s| apimachinery::selectors::LabelSelector::from_label_selector(s).ok())
-            .collect();
-        let mut rules: Vec<Value> = Vec::new();
-        for other in &roles {
-            if other["metadata"]["name"] == role["metadata"]["name"]
-                || !selectors.iter().any(|s| s.matches_object(other))
-            {
-                continue;
-            }
-            for r in other["rules"].as_array().into_iter().flatten() {
-                if !rules.contains(r) {
-                    rules.push(r.clone());
-                }
-            }
-        }
-        if role.get("rules").and_then(Value::as_array) == Some(&rules) {
-            continue;
-        }
-        let mut desired = role.clone();
-        desired["rules"] = Value::Array(rules);
-        ensure(server, res, desired.clone(), move |current, _| {
-            (current["rules"] != desired["rules"]).then(|| {
-                let mut v = current.clone();
-                v["rules"] = desired["rules"].clone();
-                v
-            })
+        .filter_map(|kv| {
+            let v = serde_json::from_slice(&kv.value).ok()?;
+            Some((
+                String::from_utf8_lossy(&kv.key).into_owned(),
+                kv.mod_revision,
+                v,
+            ))
         })
-        .await?;
+        .collect();
+    let mut roles: Vec<Value> = stored.iter().map(|(_, _, v)| v.clone()).collect();
+    // aggregated roles aggregate others (`edit` into `admin`): to the fixed point
+    for _ in 0..8 {
+        let mut changed = false;
+        for i in 0..roles.len() {
+            let Some(rules) = aggregated_rules(&roles, i) else {
+                continue;
+            };
+            if roles[i].get("rules").and_then(Value::as_array) != Some(&rules) {
+                roles[i]["rules"] = Value::Array(rules);
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
     }
-    Ok(())
+    let writes = stored
+        .into_iter()
+        .zip(roles)
+        .filter(|((_, _, before), after)| before != after)
+        .map(|((key, rev, _), after)| (key, rev, after))
+        .collect();
+    commit(server, writes).await
+}
+
+/// The rules of `roles[i]` by its `aggregationRule` (`None` when it has none): those of
+/// every other role its selectors match, in name order, each rule once.
+fn aggregated_rules(roles: &[Value], i: usize) -> Option<Vec<Value>> {
+    let role = &roles[i];
+    let selectors: Vec<_> = role
+        .pointer("/aggregationRule/clusterRoleSelectors")
+        .and_then(Value::as_array)?
+        .iter()
+        .filter_map(|s| apimachinery::selectors::LabelSelector::from_label_selector(s).ok())
+        .collect();
+    let mut rules: Vec<Value> = Vec::new();
+    for (j, other) in roles.iter().enumerate() {
+        if j == i || !selectors.iter().any(|s| s.matches_object(other)) {
+            continue;
+        }
+        for r in other["rules"].as_array().into_iter().flatten() {
+            if !rules.contains(r) {
+                rules.push(r.clone());
+            }
+        }
+    }
+    Some(rules)
 }

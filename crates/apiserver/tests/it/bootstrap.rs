@@ -307,3 +307,30 @@ async fn default_rbac_policy_is_created_and_reconciled() {
     );
     assert_eq!(get("system:node").await.code, 200);
 }
+
+#[tokio::test]
+async fn aggregation_reaches_through_aggregated_roles_on_the_first_start() {
+    let api = Api::new().await;
+    let cr = "/apis/rbac.authorization.k8s.io/v1/clusterroles";
+    // `edit` aggregates to `admin`, and is itself aggregated from aggregate-to-edit
+    let admin = api
+        .call(Method::GET, &format!("{cr}/admin"), None)
+        .await
+        .body;
+    let to_edit = api
+        .call(Method::GET, &format!("{cr}/system:aggregate-to-edit"), None)
+        .await
+        .body;
+    let to_view = api
+        .call(Method::GET, &format!("{cr}/system:aggregate-to-view"), None)
+        .await
+        .body;
+    for rule in to_edit["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(to_view["rules"].as_array().unwrap())
+    {
+        assert!(admin["rules"].as_array().unwrap().contains(rule), "{rule}");
+    }
+}
