@@ -130,17 +130,23 @@ macro_rules! res {
 /// Every built-in resource, grouped by group-version in discovery order.
 pub static RESOURCES: &[ResourceInfo] = &[
     // core/v1
-    res!(
-        "",
-        "v1",
-        "namespaces",
-        "namespace",
-        "Namespace",
-        false,
-        ["ns"],
-        [],
-        [Status, Finalize]
-    ),
+    // no deletecollection, as upstream
+    ResourceInfo {
+        verbs: &[
+            "create", "delete", "get", "list", "patch", "update", "watch",
+        ],
+        ..res!(
+            "",
+            "v1",
+            "namespaces",
+            "namespace",
+            "Namespace",
+            false,
+            ["ns"],
+            [],
+            [Status, Finalize]
+        )
+    },
     res!(
         "",
         "v1",

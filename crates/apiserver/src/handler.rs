@@ -29,10 +29,9 @@ where
     let start = Instant::now();
     let (parts, body) = req.into_parts();
     let query = crate::rest::parse_query_map(parts.uri.query());
-    let watch = matches!(
-        query.get("watch").map(String::as_str),
-        Some("true") | Some("1")
-    );
+    let watch = query
+        .get("watch")
+        .is_some_and(|v| crate::rest::query_bool(v));
     let info = request_info::parse(&parts.method, parts.uri.path(), watch);
     let result = serve(&server, conn, &parts, body, &info, query).await;
     let resp = match result {

@@ -95,8 +95,8 @@ pub fn delete_options(rest: &Rest<'_>, body: &[u8]) -> Result<DeleteOptions, Api
     if let Some(p) = rest.query.get("propagationPolicy") {
         o.propagation = Some(p.to_string());
     }
-    if let Some(b) = rest.query.get("orphanDependents") {
-        o.orphan_dependents = Some(b == "true");
+    if let Some(b) = rest.query.bool("orphanDependents") {
+        o.orphan_dependents = Some(b);
     }
     o.dry_run |= rest.dry_run()?;
     if let Some(p) = &o.propagation {
@@ -248,6 +248,17 @@ async fn delete_one(
     namespace: &str,
     name: &str,
 ) -> Result<(StatusCode, Value), ApiError> {
+    // upstream's NamespaceLifecycle admission: the namespaces the system lives in stay
+    if rest.res.group.is_empty()
+        && rest.res.resource == "namespaces"
+        && matches!(name, "default" | "kube-system" | "kube-public")
+    {
+        return Err(ApiError::forbidden(
+            &rest.res.group_resource(),
+            name,
+            "this namespace may not be deleted",
+        ));
+    }
     let mut dry_result = None;
     let (new, old) = rest
         .objects()

@@ -31,7 +31,7 @@ use crate::request_info::RequestInfo;
 use crate::response::Body;
 use crate::server::ApiServer;
 
-pub use options::{Query, parse_query as parse_query_map};
+pub use options::{Query, parse_query as parse_query_map, query_bool};
 pub use service_alloc::ServiceRanges;
 pub use store::ObjectStore;
 pub use store::encode_for_storage as store_encode;

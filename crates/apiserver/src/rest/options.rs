@@ -13,9 +13,13 @@ impl Query {
     pub fn get(&self, k: &str) -> Option<&str> {
         self.0.get(k).map(String::as_str)
     }
-    /// A boolean parameter (`true`/`1`).
+    /// A boolean parameter: see [`query_bool`].
     pub fn flag(&self, k: &str) -> bool {
-        matches!(self.get(k), Some("true") | Some("1"))
+        self.get(k).is_some_and(query_bool)
+    }
+    /// A boolean parameter, `None` when absent.
+    pub fn bool(&self, k: &str) -> Option<bool> {
+        self.get(k).map(query_bool)
     }
     /// An integer parameter.
     pub fn int(&self, k: &str) -> Result<Option<i64>, ApiError> {
@@ -26,6 +30,13 @@ impl Query {
             }),
         }
     }
+}
+
+/// A present boolean query parameter as upstream converts it: false for `0` and `false` in
+/// any case, true for every other value, the empty one included (`?watch=True`, what
+/// Python's `str(True)` sends, is a watch).
+pub fn query_bool(v: &str) -> bool {
+    !(v == "0" || v.eq_ignore_ascii_case("false"))
 }
 
 /// Parse a raw query string.

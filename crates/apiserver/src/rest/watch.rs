@@ -134,7 +134,7 @@ pub async fn watch(rest: &Rest<'_>) -> Result<Response<Body>, ApiError> {
     )?;
     let rv_param = rest.query.get("resourceVersion").unwrap_or("").to_string();
     let rv_match = rest.query.get("resourceVersionMatch").unwrap_or("");
-    let send_initial = rest.query.get("sendInitialEvents").map(|v| v == "true");
+    let send_initial = rest.query.bool("sendInitialEvents");
     let bookmarks = rest.query.flag("allowWatchBookmarks");
     if send_initial.is_some() {
         let mut errs = Vec::new();

@@ -63,7 +63,9 @@ impl Api {
     ) -> http::Response<apiserver::response::Body> {
         let (path, query) = uri.split_once('?').unwrap_or((uri, ""));
         let q = apiserver::rest::parse_query_map(Some(query));
-        let watch = q.get("watch").is_some_and(|v| v == "true");
+        let watch = q
+            .get("watch")
+            .is_some_and(|v| apiserver::rest::query_bool(v));
         let info = request_info::parse(&method, path, watch);
         let mut headers = HeaderMap::new();
         if let Some(a) = accept {

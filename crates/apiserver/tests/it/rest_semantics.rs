@@ -170,3 +170,54 @@ async fn delete_preconditions_refuse_a_different_uid_or_resource_version() {
     assert_eq!(ok.code, 200, "{}", ok.body);
     assert_eq!(api.call(Method::GET, &path, None).await.code, 404);
 }
+
+#[tokio::test]
+async fn boolean_query_parameters_are_upstreams() {
+    use apiserver::rest::query_bool;
+    for v in ["true", "True", "TRUE", "1", "2", "yes", ""] {
+        assert!(query_bool(v), "{v:?}");
+    }
+    for v in ["false", "False", "FALSE", "0"] {
+        assert!(!query_bool(v), "{v:?}");
+    }
+    // `watch=True` (Python's str(True)) is a watch, not a list
+    let api = crate::harness::Api::new().await;
+    let mut w = api
+        .watch("/api/v1/namespaces/default/configmaps?watch=True&timeoutSeconds=5")
+        .await;
+    let cm = serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "w", "namespace": "default"}});
+    api.call(
+        http::Method::POST,
+        "/api/v1/namespaces/default/configmaps",
+        Some(cm),
+    )
+    .await;
+    let (kind, obj) = w.next().await.expect("an event");
+    assert_eq!(
+        (kind.as_str(), obj["metadata"]["name"].as_str()),
+        ("ADDED", Some("w"))
+    );
+}
+
+#[tokio::test]
+async fn the_system_namespaces_may_not_be_deleted() {
+    let api = crate::harness::Api::new().await;
+    for ns in ["default", "kube-system", "kube-public"] {
+        let r = api
+            .call(
+                http::Method::DELETE,
+                &format!("/api/v1/namespaces/{ns}"),
+                None,
+            )
+            .await;
+        assert_eq!(r.code, 403, "{}", r.body);
+        assert_eq!(
+            r.body["message"],
+            format!("namespaces \"{ns}\" is forbidden: this namespace may not be deleted")
+        );
+    }
+    let r = api
+        .call(http::Method::DELETE, "/api/v1/namespaces", None)
+        .await;
+    assert_eq!(r.code, 405, "{}", r.body);
+}

@@ -1,0 +1,33 @@
+"""API fidelity, part 2 (issue 18), over the real HTTP stack: boolean query parameters as
+upstream converts them, the system namespaces that may not be deleted."""
+
+from __future__ import annotations
+
+import json
+
+from test_api_hardening import cm, raw
+
+
+def test_watch_true_in_any_case_is_a_watch(api_client, ns):
+    coll = f"/api/v1/namespaces/{ns}/configmaps"
+    code, st, _ = raw(api_client, "POST", coll, cm("b"), "application/json")
+    assert code == 201, st
+    for v in ["True", "TRUE", "1", "2", ""]:
+        # a watch from now that times out at once: a stream of events (here none, so an
+        # empty body), never a ConfigMapList
+        r = api_client.rest_client.pool_manager.request(
+            "GET", f"{api_client.configuration.host}{coll}?watch={v}&timeoutSeconds=1&resourceVersion=0",
+            headers={"Accept": "application/json"}, preload_content=True, timeout=30)
+        assert r.status == 200, (v, r.data)
+        first = json.loads(r.data.split(b"\n")[0])
+        assert first.get("type") == "ADDED" and first["object"]["metadata"]["name"] == "b", (v, r.data[:200])
+    code, st, _ = raw(api_client, "GET", f"{coll}?watch=false")
+    assert code == 200 and st["kind"] == "ConfigMapList", st
+
+
+def test_system_namespaces_may_not_be_deleted(kubectl):
+    for name in ["default", "kube-system", "kube-public"]:
+        r = kubectl("delete", "namespace", name, check=False)
+        assert r.returncode != 0
+        assert f'namespaces "{name}" is forbidden: this namespace may not be deleted' in r.stderr, r.stderr
+    assert "Active" in kubectl("get", "namespace", "default").stdout
