@@ -31,3 +31,17 @@ def test_system_namespaces_may_not_be_deleted(kubectl):
         assert r.returncode != 0
         assert f'namespaces "{name}" is forbidden: this namespace may not be deleted' in r.stderr, r.stderr
     assert "Active" in kubectl("get", "namespace", "default").stdout
+
+
+def test_warnings_are_bounded(api_client, ns):
+    body = cm("warned")
+    # 101 warnings of about 90 characters: past upstream's 4,096 in all
+    for i in range(101):
+        body[f"unknownField{i:03}{'x' * 60}"] = "x"
+    code, st, headers = raw(api_client, "POST", f"/api/v1/namespaces/{ns}/configmaps?fieldValidation=Warn",
+                            body, "application/json")
+    assert code == 201, st
+    warnings = headers.getlist("Warning")
+    assert 0 < len(warnings) <= 100, len(warnings)
+    assert sum(len(w) for w in warnings) < 8192
+    assert 'unknown field \\"unknownField000x' in warnings[0], warnings[0]

@@ -183,6 +183,56 @@ pub fn error(e: &ApiError) -> Response<Body> {
     r
 }
 
+/// Warnings as upstream's recorder (`endpoints/filters/warning.go`) lets them out: each
+/// text once; once their texts add up to more than 4,096 characters, every warning is cut to
+/// 256 characters and no more are added after 4,096 in all (so a request that earns a
+/// hundred long warnings gets a few dozen headers, not a hundred, which common HTTP clients
+/// refuse).
+pub fn bounded_warnings(warnings: &[String]) -> Vec<String> {
+    const TOTAL: usize = 4096;
+    const TRUNCATE_AT: usize = 256;
+    let cut = |w: &str| -> (String, usize) {
+        let n = w.chars().count();
+        if n > TRUNCATE_AT {
+            (w.chars().take(TRUNCATE_AT).collect(), TRUNCATE_AT)
+        } else {
+            (w.to_string(), n)
+        }
+    };
+    let mut recorded: Vec<&String> = Vec::new();
+    let mut out = Vec::new();
+    let (mut written, mut truncating) = (0, false);
+    for w in warnings {
+        if truncating && written >= TOTAL {
+            break;
+        }
+        if recorded.contains(&w) {
+            continue;
+        }
+        recorded.push(w);
+        let (text, n) = if truncating {
+            cut(w)
+        } else {
+            (w.clone(), w.chars().count())
+        };
+        if truncating || written + n <= TOTAL {
+            written += n;
+            out.push(text);
+            continue;
+        }
+        // past the limit: replay everything so far, cut
+        truncating = true;
+        out.clear();
+        written = 0;
+        for r in &recorded {
+            let (text, n) = cut(r);
+            written += n;
+            out.push(text);
+        }
+    }
+    out
+}
+
 /// Add a `Warning: 299 - "..."` header.
 pub fn add_warning(r: &mut Response<Body>, text: &str) {
     let v = format!(
@@ -191,6 +241,28 @@ pub fn add_warning(r: &mut Response<Body>, text: &str) {
     );
     if let Ok(h) = HeaderValue::from_str(&v) {
         r.headers_mut().append(header::WARNING, h);
+    }
+}
+
+#[cfg(test)]
+mod warning_tests {
+    use super::bounded_warnings;
+
+    #[test]
+    fn warnings_are_deduplicated_and_bounded() {
+        let few = vec!["a".to_string(), "b".to_string(), "a".to_string()];
+        assert_eq!(bounded_warnings(&few), ["a", "b"]);
+        // under 4,096 characters in all: every one, whole
+        let short: Vec<String> = (0..101).map(|i| format!("w{i:03}")).collect();
+        assert_eq!(bounded_warnings(&short).len(), 101);
+        let many: Vec<String> = (0..101)
+            .map(|i| format!("unknown field \"spec.f{i}\" {}", "x".repeat(300)))
+            .collect();
+        let out = bounded_warnings(&many);
+        assert!(out.iter().all(|w| w.chars().count() <= 256));
+        // added until 4,096 characters are written (the one that crosses it included)
+        assert_eq!(out.len(), 4096 / 256);
+        assert!(out[0].starts_with("unknown field \"spec.f0\""));
     }
 }
 

@@ -413,8 +413,8 @@ pub fn reply(rest: &Rest<'_>, code: StatusCode, obj: Value, warnings: &[String])
 }
 
 fn with_warnings(mut r: Response<Body>, warnings: &[String]) -> Response<Body> {
-    for w in warnings {
-        response::add_warning(&mut r, w);
+    for w in response::bounded_warnings(warnings) {
+        response::add_warning(&mut r, &w);
     }
     r
 }
