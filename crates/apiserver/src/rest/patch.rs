@@ -21,10 +21,19 @@ pub async fn patch(rest: &Rest<'_>, body: Bytes) -> Result<Response<Body>, ApiEr
     let bt = negotiation::patch_type(rest.header("content-type"))?;
     let manager = match bt {
         BodyType::ApplyPatch => match rest.query.get("fieldManager") {
-            Some(m) if !m.is_empty() => m.to_string(),
+            Some(m) if !m.is_empty() => {
+                write::validate_field_manager(rest, m)?;
+                m.to_string()
+            }
             _ => {
-                return Err(ApiError::bad_request(
-                    "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch",
+                return Err(ApiError::invalid(
+                    "PatchOptions",
+                    "meta.k8s.io",
+                    "",
+                    &[apimachinery::field::FieldError::required(
+                        &apimachinery::field::FieldPath::root("fieldManager"),
+                        "is required for apply patch",
+                    )],
                 ));
             }
         },

@@ -19,11 +19,7 @@ use crate::response::{self, Body};
 /// The field manager of a write: the `fieldManager` parameter, else the user agent's product.
 pub fn field_manager(rest: &Rest<'_>) -> Result<String, ApiError> {
     if let Some(m) = rest.query.get("fieldManager") {
-        if m.len() > 128 {
-            return Err(ApiError::bad_request(
-                "fieldManager: Too long: may not be more than 128 bytes",
-            ));
-        }
+        validate_field_manager(rest, m)?;
         return Ok(m.to_string());
     }
     let ua = rest.header("user-agent").unwrap_or("unknown");
@@ -34,6 +30,41 @@ pub fn field_manager(rest: &Rest<'_>) -> Result<String, ApiError> {
         .chars()
         .take(128)
         .collect())
+}
+
+/// upstream's `ValidateFieldManager`: at most 128 bytes, printable characters only; 422
+/// naming the verb's options kind (`CreateOptions.meta.k8s.io "" is invalid: ...`).
+pub fn validate_field_manager(rest: &Rest<'_>, m: &str) -> Result<(), ApiError> {
+    let p = apimachinery::field::FieldPath::root("fieldManager");
+    let mut errs = Vec::new();
+    if m.len() > 128 {
+        errs.push(apimachinery::field::FieldError::too_long(&p, 128));
+    }
+    // Go's unicode.IsPrint: graphic characters and the ASCII space
+    for (i, c) in m.char_indices() {
+        if c != ' ' && (c.is_control() || c.is_whitespace() || is_format_char(c)) {
+            errs.push(apimachinery::field::FieldError::invalid(
+                &p,
+                m,
+                format!("invalid character U+{:04X} (at position {i})", c as u32),
+            ));
+        }
+    }
+    if errs.is_empty() {
+        return Ok(());
+    }
+    let kind = match rest.info.verb.as_str() {
+        "create" => "CreateOptions",
+        "patch" => "PatchOptions",
+        _ => "UpdateOptions",
+    };
+    Err(ApiError::invalid(kind, "meta.k8s.io", "", &errs))
+}
+
+/// Unicode format characters (category Cf) that commonly appear: zero-width and
+/// direction marks, the byte order mark.
+fn is_format_char(c: char) -> bool {
+    matches!(c, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{feff}')
 }
 
 const NAME_CHARS: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";

@@ -221,3 +221,64 @@ async fn the_system_namespaces_may_not_be_deleted() {
         .await;
     assert_eq!(r.code, 405, "{}", r.body);
 }
+
+#[tokio::test]
+async fn field_managers_are_validated() {
+    let api = crate::harness::Api::new().await;
+    let cm = |n: &str| serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": n, "namespace": "default"}});
+    let coll = "/api/v1/namespaces/default/configmaps";
+    let long = "m".repeat(129);
+    let r = api
+        .call(
+            http::Method::POST,
+            &format!("{coll}?fieldManager={long}"),
+            Some(cm("a")),
+        )
+        .await;
+    assert_eq!(r.code, 422, "{}", r.body);
+    assert_eq!(
+        r.body["message"],
+        "CreateOptions.meta.k8s.io \"\" is invalid: fieldManager: Too long: may not be more than 128 bytes"
+    );
+    let r = api
+        .call(
+            http::Method::POST,
+            &format!("{coll}?fieldManager=a%01b"),
+            Some(cm("a")),
+        )
+        .await;
+    assert_eq!(r.code, 422, "{}", r.body);
+    assert_eq!(
+        r.body["message"],
+        "CreateOptions.meta.k8s.io \"\" is invalid: fieldManager: Invalid value: \"a\\x01b\": invalid character U+0001 (at position 1)"
+    );
+    // nothing was stored
+    assert_eq!(
+        api.call(http::Method::GET, &format!("{coll}/a"), None)
+            .await
+            .code,
+        404
+    );
+    let ok = "m".repeat(128);
+    let r = api
+        .call(
+            http::Method::POST,
+            &format!("{coll}?fieldManager={ok}"),
+            Some(cm("a")),
+        )
+        .await;
+    assert_eq!(r.code, 201, "{}", r.body);
+    let r = api
+        .call_ct(
+            http::Method::PATCH,
+            &format!("{coll}/a"),
+            Some(cm("a")),
+            Some("application/apply-patch+yaml"),
+        )
+        .await;
+    assert_eq!(r.code, 422, "{}", r.body);
+    assert_eq!(
+        r.body["message"],
+        "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch"
+    );
+}
