@@ -113,8 +113,9 @@ impl Filter {
         label_selector: Option<&str>,
         field_selector: Option<&str>,
     ) -> Result<Self, ApiError> {
+        // the parser's own words (`unable to parse requirement: ...` once), as upstream's
         let labels = labels::Selector::parse(label_selector.unwrap_or(""))
-            .map_err(|e| ApiError::bad_request(format!("unable to parse requirement: {}", e.0)))?;
+            .map_err(|e| ApiError::bad_request(e.0))?;
         let fields = fields::Selector::parse(field_selector.unwrap_or(""))
             .map_err(|e| ApiError::bad_request(format!("invalid field selector: {}", e.0)))?;
         let supported = supported_fields(r);

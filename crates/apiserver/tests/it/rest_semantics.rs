@@ -282,3 +282,28 @@ async fn field_managers_are_validated() {
         "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch"
     );
 }
+
+#[tokio::test]
+async fn label_selector_errors_in_upstreams_words() {
+    let api = crate::harness::Api::new().await;
+    for (sel, want) in [
+        (
+            "a%20in%20b",
+            "unable to parse requirement: found 'b' expected: '('",
+        ),
+        ("a=b=c", "found '=', expected: ',' or 'end of string'"),
+    ] {
+        let r = api
+            .call(
+                http::Method::GET,
+                &format!("/api/v1/namespaces/default/configmaps?labelSelector={sel}"),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (r.code, r.body["message"].as_str()),
+            (400, Some(want)),
+            "{sel}"
+        );
+    }
+}
