@@ -45,3 +45,31 @@ def test_warnings_are_bounded(api_client, ns):
     assert 0 < len(warnings) <= 100, len(warnings)
     assert sum(len(w) for w in warnings) < 8192
     assert 'unknown field \\"unknownField000x' in warnings[0], warnings[0]
+
+
+def test_podtemplates_and_discovery_without_empty_lists(kubectl, ns):
+    tpl = f"""apiVersion: v1
+kind: PodTemplate
+metadata:
+  name: web
+  namespace: {ns}
+template:
+  metadata:
+    labels: {{app: web}}
+  spec:
+    containers:
+    - name: c
+      image: nginx
+"""
+    kubectl("create", "-f", "-", input=tpl)
+    got = json.loads(kubectl("get", "podtemplate", "web", "-n", ns, "-o", "json").stdout)
+    assert got["template"]["spec"]["restartPolicy"] == "Always", got
+    assert got["metadata"]["generation"] == 1
+    out = kubectl("get", "podtemplates", "-n", ns).stdout
+    assert "nginx" in out and "app=web" in out, out
+    bad = kubectl("create", "-f", "-", input=tpl.replace("name: web", "name: bad").replace("image: nginx", "image: ''"),
+                  check=False)
+    assert bad.returncode != 0 and "template.spec.containers[0].image: Required value" in bad.stderr, bad.stderr
+    core = json.loads(kubectl("get", "--raw", "/api/v1").stdout)
+    secrets = next(r for r in core["resources"] if r["name"] == "secrets")
+    assert "categories" not in secrets and "shortNames" not in secrets, secrets

@@ -110,18 +110,22 @@ pub fn storage_version_hash(r: &'static ResourceInfo) -> String {
 pub fn api_resource_list(group: &str, version: &str) -> Option<Value> {
     let mut list: Vec<Value> = Vec::new();
     for r in resources::resources_of(group, version) {
-        // Empty shortNames/categories are emitted as `[]` on purpose: some
-        // clients index these fields without a default.
-        list.push(json!({
+        // empty shortNames/categories are left out, as upstream's `omitempty` leaves them
+        let mut e = json!({
             "name": r.resource,
             "singularName": r.singular,
             "namespaced": r.namespaced,
             "kind": r.kind,
             "verbs": r.verbs,
-            "shortNames": r.short_names,
-            "categories": r.categories,
-            "storageVersionHash": storage_version_hash(r),
-        }));
+        });
+        if !r.short_names.is_empty() {
+            e["shortNames"] = json!(r.short_names);
+        }
+        if !r.categories.is_empty() {
+            e["categories"] = json!(r.categories);
+        }
+        e["storageVersionHash"] = json!(storage_version_hash(r));
+        list.push(e);
         for &sub in r.subresources {
             list.push(legacy_subresource(r, sub));
         }
@@ -333,7 +337,8 @@ mod tests {
         assert_eq!(ev["verbs"], json!(["create"]));
         assert!(rs.iter().any(|r| r["name"] == "pods/binding"));
         let secrets = rs.iter().find(|r| r["name"] == "secrets").unwrap();
-        assert_eq!(secrets["shortNames"], json!([]));
+        // upstream's omitempty: no empty shortNames or categories
+        assert!(secrets.get("shortNames").is_none() && secrets.get("categories").is_none());
         assert!(api_resource_list("apps", "v9").is_none());
     }
 

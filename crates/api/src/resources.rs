@@ -251,6 +251,17 @@ pub static RESOURCES: &[ResourceInfo] = &[
     res!(
         "",
         "v1",
+        "podtemplates",
+        "podtemplate",
+        "PodTemplate",
+        true,
+        [],
+        [],
+        []
+    ),
+    res!(
+        "",
+        "v1",
         "resourcequotas",
         "resourcequota",
         "ResourceQuota",

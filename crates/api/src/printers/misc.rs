@@ -673,3 +673,33 @@ pub fn componentstatus_row(cs: &Value, _now: DateTime<Utc>) -> Vec<Value> {
         json!(str_at(&healthy, &["error"])),
     ]
 }
+
+/// PodTemplate columns (upstream's `podTemplateColumnDefinitions`).
+pub fn podtemplate_columns() -> Vec<ColumnDefinition> {
+    let mut cols = vec![name_col()];
+    cols.extend(super::containers_images_cols().into_iter().map(|mut c| {
+        c.priority = 0;
+        c
+    }));
+    cols.push(col(
+        "Pod Labels",
+        "string",
+        "More info: http://kubernetes.io/docs/user-guide/labels",
+        0,
+    ));
+    cols
+}
+
+/// PodTemplate row: containers, images, the template's labels.
+pub fn podtemplate_row(t: &Value, _now: DateTime<Utc>) -> Vec<Value> {
+    let (containers, images) = super::containers_images(get(t, &["template", "spec"]));
+    let labels = crate::validation::value::format_labels(
+        get(t, &["template", "metadata", "labels"]).and_then(Value::as_object),
+    );
+    vec![
+        json!(name(t)),
+        json!(containers),
+        json!(images),
+        json!(labels),
+    ]
+}

@@ -110,6 +110,7 @@ fn printer(group: &str, resource: &str) -> Option<Printer> {
         ("apiregistration.k8s.io", "apiservices") => {
             p!(misc::apiservice_columns, apiservice_row)
         }
+        ("", "podtemplates") => p!(misc::podtemplate_columns, podtemplate_row),
         ("", "componentstatuses") => p!(misc::componentstatus_columns, componentstatus_row),
         _ => return None,
     })

@@ -4,6 +4,7 @@ pub mod configmap;
 pub mod namespace;
 pub mod pod;
 pub mod podspec;
+pub mod podtemplate;
 pub mod secret;
 pub mod service;
 pub mod storage;
