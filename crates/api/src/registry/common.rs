@@ -134,3 +134,26 @@ pub fn validate_meta_and_spec_update(
     errs.extend(validate_spec(new.get("spec").unwrap_or(&Value::Null)));
     errs
 }
+
+/// Create validation: `metadata` (by scope and name rule), then `more` on the whole object.
+pub fn validate_meta_and(
+    obj: &Value,
+    namespaced: bool,
+    rule: NameRule,
+    more: impl Fn(&Value) -> ErrorList,
+) -> ErrorList {
+    let mut errs = validate_object_meta(obj, namespaced, rule);
+    errs.extend(more(obj));
+    errs
+}
+
+/// Update validation: `metadata` against `old`, then `more` on the new object.
+pub fn validate_meta_update_and(
+    new: &Value,
+    old: &Value,
+    more: impl Fn(&Value) -> ErrorList,
+) -> ErrorList {
+    let mut errs = validate_object_meta_update(new, old);
+    errs.extend(more(new));
+    errs
+}

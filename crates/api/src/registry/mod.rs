@@ -71,6 +71,7 @@ fn specific(group: &str, resource: &str) -> Option<&'static dyn Strategy> {
         ("", "services") => &core::service::ServiceStrategy,
         ("", "namespaces") => &core::namespace::NamespaceStrategy,
         ("", "configmaps") => &core::configmap::ConfigMapStrategy,
+        ("", "nodes") => &core::node::NodeStrategy,
         ("", "podtemplates") => &core::podtemplate::PodTemplateStrategy,
         ("", "secrets") => &core::secret::SecretStrategy,
         ("", "persistentvolumeclaims") => &core::storage::PvcStrategy,

@@ -307,3 +307,48 @@ async fn label_selector_errors_in_upstreams_words() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_node_keeps_its_status_on_create() {
+    let api = crate::harness::Api::new().await;
+    let node = serde_json::json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n1"},
+        "spec": {"taints": [{"key": "k", "effect": "NoSchedule"}]},
+        "status": {"capacity": {"cpu": "2", "memory": "4Gi", "pods": "110"},
+                   "addresses": [{"type": "InternalIP", "address": "10.0.0.5"}],
+                   "nodeInfo": {"kubeletVersion": "v1.37.0", "machineID": "m", "systemUUID": "s", "bootID": "b",
+                                "kernelVersion": "6", "osImage": "Debian", "containerRuntimeVersion": "crun",
+                                "kubeProxyVersion": "", "operatingSystem": "linux", "architecture": "amd64"}}});
+    let r = api
+        .call(http::Method::POST, "/api/v1/nodes", Some(node))
+        .await;
+    assert_eq!(r.code, 201, "{}", r.body);
+    assert_eq!(r.body["status"]["addresses"][0]["address"], "10.0.0.5");
+    // allocatable defaults to capacity
+    assert_eq!(
+        r.body["status"]["allocatable"],
+        r.body["status"]["capacity"]
+    );
+    // a spec update keeps the status
+    let mut upd = r.body.clone();
+    upd["spec"]["unschedulable"] = serde_json::json!(true);
+    upd["status"] = serde_json::json!({});
+    let r = api
+        .call(http::Method::PUT, "/api/v1/nodes/n1", Some(upd))
+        .await;
+    assert_eq!(r.code, 200, "{}", r.body);
+    assert_eq!(r.body["status"]["nodeInfo"]["kubeletVersion"], "v1.37.0");
+    let bad = serde_json::json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n2"},
+        "spec": {"taints": [{"key": "k", "effect": "Sometimes"}]}});
+    let r = api
+        .call(http::Method::POST, "/api/v1/nodes", Some(bad))
+        .await;
+    assert_eq!(r.code, 422, "{}", r.body);
+    assert!(
+        r.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("spec.taints[0].effect: Unsupported value: \"Sometimes\""),
+        "{}",
+        r.body
+    );
+}

@@ -2,6 +2,7 @@
 
 pub mod configmap;
 pub mod namespace;
+pub mod node;
 pub mod pod;
 pub mod podspec;
 pub mod podtemplate;

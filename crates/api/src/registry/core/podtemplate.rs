@@ -7,8 +7,8 @@ use serde_json::Value;
 
 use crate::registry::core::podspec::default_pod_template;
 use crate::registry::{Strategy, common};
+use crate::validation::NameRule;
 use crate::validation::pod::validate_pod_template;
-use crate::validation::{NameRule, validate_object_meta, validate_object_meta_update};
 
 /// The podtemplates strategy.
 pub struct PodTemplateStrategy;
@@ -37,13 +37,9 @@ impl Strategy for PodTemplateStrategy {
         common::keep_generation(new, old);
     }
     fn validate(&self, obj: &Value) -> ErrorList {
-        let mut errs = validate_object_meta(obj, true, NameRule::Dns1123Subdomain);
-        errs.extend(validate_template(obj));
-        errs
+        common::validate_meta_and(obj, true, NameRule::Dns1123Subdomain, validate_template)
     }
     fn validate_update(&self, new: &Value, old: &Value) -> ErrorList {
-        let mut errs = validate_object_meta_update(new, old);
-        errs.extend(validate_template(new));
-        errs
+        common::validate_meta_update_and(new, old, validate_template)
     }
 }
