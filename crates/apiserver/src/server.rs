@@ -93,7 +93,13 @@ pub struct ApiServer {
     /// How long a read at a revision the watch cache has not reached waits for it before
     /// answering 504 "Too large resource version" (upstream: 3 s), in milliseconds.
     pub revision_wait_ms: std::sync::atomic::AtomicU64,
+    /// Where the random suffix of a `generateName` comes from (five characters; tests
+    /// replace it to force collisions).
+    pub name_suffix: parking_lot::RwLock<NameSuffix>,
 }
+
+/// A source of `generateName` suffixes.
+pub type NameSuffix = Arc<dyn Fn() -> String + Send + Sync>;
 
 /// A store wrapper recording operation latency.
 struct InstrumentedStore {
@@ -162,6 +168,7 @@ impl ApiServer {
             started: Instant::now(),
             service_ranges,
             revision_wait_ms: std::sync::atomic::AtomicU64::new(3000),
+            name_suffix: parking_lot::RwLock::new(Arc::new(crate::rest::random_name_suffix)),
         });
         server.ensure_system_namespaces().await?;
         server.ensure_kubernetes_service().await?;

@@ -35,6 +35,7 @@ pub use options::{Query, parse_query as parse_query_map, query_bool};
 pub use service_alloc::ServiceRanges;
 pub use store::ObjectStore;
 pub use store::encode_for_storage as store_encode;
+pub use write::random_name_suffix;
 
 /// One resource request being served.
 pub struct Rest<'a> {

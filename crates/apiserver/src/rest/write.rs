@@ -70,9 +70,9 @@ fn is_format_char(c: char) -> bool {
 const NAME_CHARS: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
 
 /// Fill `metadata.name` from `generateName`.
-pub fn generate_name(obj: &mut Value) {
+pub fn generate_name(rest: &Rest<'_>, obj: &mut Value) -> bool {
     if !meta::name(obj).is_empty() {
-        return;
+        return false;
     }
     let Some(base) = obj
         .get("metadata")
@@ -80,18 +80,27 @@ pub fn generate_name(obj: &mut Value) {
         .and_then(Value::as_str)
         .map(str::to_string)
     else {
-        return;
+        return false;
     };
     if base.is_empty() {
-        return;
+        return false;
     }
     let base: String = base.chars().take(58).collect();
-    let suffix: String = (0..5)
-        .map(|_| NAME_CHARS[rand::random_range(0..NAME_CHARS.len())] as char)
-        .collect();
+    let suffix = (rest.server.name_suffix.read())();
     meta::set_meta(obj, "name", Some(Value::String(format!("{base}{suffix}"))));
+    true
 }
 
+/// Five random characters from upstream's alphabet (no vowels, no confusable digits).
+pub fn random_name_suffix() -> String {
+    (0..5)
+        .map(|_| NAME_CHARS[rand::random_range(0..NAME_CHARS.len())] as char)
+        .collect()
+}
+
+/// How many times a create with a generated name is tried before a collision is
+/// reported (upstream's `maxNameGenerationCreateAttempts`, since v1.32).
+const NAME_GENERATION_ATTEMPTS: usize = 8;
 /// Refuse writes into a missing or terminating namespace.
 pub async fn check_namespace(rest: &Rest<'_>, create: bool, name: &str) -> Result<(), ApiError> {
     if !rest.res.namespaced {
@@ -173,7 +182,7 @@ pub async fn create_object(
     mut obj: Value,
     manager: &str,
 ) -> Result<Created, ApiError> {
-    generate_name(&mut obj);
+    let generated = generate_name(rest, &mut obj);
     let strategy = api::registry::strategy_for(rest.res);
     {
         let md = meta::metadata_mut(&mut obj);
@@ -220,9 +229,23 @@ pub async fn create_object(
         return Ok(Created::DryRun(obj));
     }
     // strategies saw the served version; the store keeps the stored one
-    let obj = rest.server.convert_value_in(rest.res, obj);
-    if !service {
+    let mut obj = rest.server.convert_value_in(rest.res, obj);
+    if !service && !generated {
         return rest.objects().create(obj).await.map(Created::Stored);
+    }
+    if !service {
+        // a generated name that is taken is generated again (upstream's RetryGenerateName)
+        let mut attempt = 1;
+        loop {
+            match rest.objects().create(obj.clone()).await {
+                Err(e) if generated && e.code == 409 && attempt < NAME_GENERATION_ATTEMPTS => {
+                    attempt += 1;
+                    meta::set_meta(&mut obj, "name", None);
+                    generate_name(rest, &mut obj);
+                }
+                other => return other.map(Created::Stored),
+            }
+        }
     }
     let created = rest.objects().create(obj.clone()).await;
     if created.is_err() {

@@ -352,3 +352,58 @@ async fn a_node_keeps_its_status_on_create() {
         r.body
     );
 }
+
+#[tokio::test]
+async fn a_taken_generated_name_is_generated_again() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let api = crate::harness::Api::new().await;
+    let coll = "/api/v1/namespaces/default/configmaps";
+    let generated = serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"generateName": "g-"}});
+    // every suffix is the same: the first create takes it, the next ones collide
+    *api.server.name_suffix.write() = Arc::new(|| "aaaaa".to_string());
+    let r = api
+        .call(http::Method::POST, coll, Some(generated.clone()))
+        .await;
+    assert_eq!(
+        (r.code, r.body["metadata"]["name"].as_str()),
+        (201, Some("g-aaaaa"))
+    );
+    // three collisions, then a free name: one create, retried
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
+    *api.server.name_suffix.write() = Arc::new(move || {
+        if c.fetch_add(1, Ordering::SeqCst) < 3 {
+            "aaaaa".into()
+        } else {
+            "bbbbb".into()
+        }
+    });
+    let r = api
+        .call(http::Method::POST, coll, Some(generated.clone()))
+        .await;
+    assert_eq!(
+        (r.code, r.body["metadata"]["name"].as_str()),
+        (201, Some("g-bbbbb")),
+        "{}",
+        r.body
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 4);
+    // every attempt collides: a clean 409 after upstream's 8 attempts, nothing stored
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
+    *api.server.name_suffix.write() = Arc::new(move || {
+        c.fetch_add(1, Ordering::SeqCst);
+        "aaaaa".into()
+    });
+    let r = api.call(http::Method::POST, coll, Some(generated)).await;
+    assert_eq!(
+        (r.code, r.body["reason"].as_str()),
+        (409, Some("AlreadyExists")),
+        "{}",
+        r.body
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 8);
+    let list = api.call(http::Method::GET, coll, None).await;
+    assert_eq!(list.body["items"].as_array().unwrap().len(), 2);
+}
