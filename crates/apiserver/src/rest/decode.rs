@@ -58,8 +58,8 @@ pub fn decode_raw(rest: &Rest<'_>, body: &[u8]) -> Result<RawBody, ApiError> {
     let unrecognized = |e: &dyn std::fmt::Display| unrecognized(rest, &e.to_string(), body);
     let (value, strict) = match bt {
         BodyType::Json => {
-            let (v, dups) =
-                apimachinery::codec::json::from_json_strict(body).map_err(|e| unrecognized(&e))?;
+            let (v, dups) = apimachinery::codec::json::from_json_strict(body)
+                .map_err(|e| unrecognized(&go_syntax_error(body).unwrap_or(e.to_string())))?;
             (
                 v,
                 dups.iter()
@@ -112,6 +112,29 @@ pub fn decode_raw(rest: &Rest<'_>, body: &[u8]) -> Result<RawBody, ApiError> {
         }
     }
     Ok(RawBody { value, strict })
+}
+
+/// Go's `encoding/json` words for the syntax errors clients meet most, where serde_json's
+/// differ: no body at all, and a body that is not JSON from its first character (YAML sent
+/// as JSON: `invalid character 'a' looking for beginning of value`).
+fn go_syntax_error(body: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(body);
+    let c = text
+        .trim_start_matches([' ', '\t', '\r', '\n'])
+        .chars()
+        .next();
+    match c {
+        None => Some("unexpected end of JSON input".into()),
+        Some('{' | '[' | '"' | '-' | '0'..='9' | 't' | 'f' | 'n') => None,
+        Some('\'') => Some(r"invalid character '\'' looking for beginning of value".into()),
+        Some(c) => {
+            let q = apimachinery::gofmt::go_quote(&c.to_string());
+            let inner = &q[1..q.len() - 1];
+            Some(format!(
+                "invalid character '{inner}' looking for beginning of value"
+            ))
+        }
+    }
 }
 
 /// Upstream's answer to a body whose kind cannot even be read: 400 `the object provided is

@@ -61,6 +61,20 @@ impl Api {
         ct: Option<&str>,
         accept: Option<&str>,
     ) -> http::Response<apiserver::response::Body> {
+        let body = body
+            .map(|b| Bytes::from(serde_json::to_vec(&b).unwrap()))
+            .unwrap_or_default();
+        self.send(method, uri, body, ct, accept).await
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        uri: &str,
+        body: Bytes,
+        ct: Option<&str>,
+        accept: Option<&str>,
+    ) -> http::Response<apiserver::response::Body> {
         let (path, query) = uri.split_once('?').unwrap_or((uri, ""));
         let q = apiserver::rest::parse_query_map(Some(query));
         let watch = q
@@ -77,14 +91,24 @@ impl Api {
                 HeaderValue::from_str(ct).unwrap(),
             );
         }
-        let body = body
-            .map(|b| Bytes::from(serde_json::to_vec(&b).unwrap()))
-            .unwrap_or_default();
         match apiserver::rest::handle(&self.server, &info, &method, &headers, q, &self.admin, body)
             .await
         {
             Ok(r) => r,
             Err(e) => apiserver::response::error(&e),
+        }
+    }
+
+    /// A request with a body of raw bytes.
+    pub async fn raw_body(&self, method: Method, uri: &str, body: Vec<u8>, ct: &str) -> Reply {
+        let r = self
+            .send(method, uri, Bytes::from(body), Some(ct), None)
+            .await;
+        let code = r.status().as_u16();
+        let bytes = r.into_body().collect().await.unwrap().to_bytes();
+        Reply {
+            code,
+            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
         }
     }
 

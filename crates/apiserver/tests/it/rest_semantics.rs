@@ -407,3 +407,21 @@ async fn a_taken_generated_name_is_generated_again() {
     let list = api.call(http::Method::GET, coll, None).await;
     assert_eq!(list.body["items"].as_array().unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn yaml_sent_as_json_is_unrecognized_in_upstreams_words() {
+    let api = crate::harness::Api::new().await;
+    let r = api
+        .raw_body(
+            http::Method::POST,
+            "/api/v1/namespaces",
+            b"apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n".to_vec(),
+            "application/json",
+        )
+        .await;
+    assert_eq!(r.code, 400, "{}", r.body);
+    assert_eq!(
+        r.body["message"],
+        "the object provided is unrecognized (must be of type Namespace): couldn't get version/kind; json parse error: invalid character 'a' looking for beginning of value (61706956657273696f6e3a2076310a6b696e643a20506f640a6d65746164 ...)"
+    );
+}
