@@ -394,3 +394,118 @@ fn aggregated_rules(roles: &[Value], i: usize) -> Option<Vec<Value>> {
     }
     Some(rules)
 }
+
+/// The `default/kubernetes` Endpoints and EndpointSlice, and the Service's target port,
+/// as upstream's API server keeps them itself (no controller manager needed): this
+/// server's advertised address is added (other servers' addresses on the same store are
+/// kept) and the port named `https` is the one it serves on.
+pub async fn add_own_endpoint(server: &ApiServer, ip: std::net::IpAddr, port: u16) -> Result<()> {
+    own_endpoint(server, ip, port, true).await
+}
+
+/// Take this server's address out of `default/kubernetes` (a clean shutdown), so clients
+/// that read the Endpoints do not try a server that is gone.
+pub async fn remove_own_endpoint(
+    server: &ApiServer,
+    ip: std::net::IpAddr,
+    port: u16,
+) -> Result<()> {
+    own_endpoint(server, ip, port, false).await
+}
+
+async fn own_endpoint(
+    server: &ApiServer,
+    ip: std::net::IpAddr,
+    port: u16,
+    add: bool,
+) -> Result<()> {
+    let ip = ip.to_string();
+    let ports = json!([{"name": "https", "port": port, "protocol": "TCP"}]);
+    // the addresses to keep: the current ones, with or without this server's
+    let with = |current: &[String]| -> Vec<String> {
+        let mut v: Vec<String> = current.iter().filter(|a| **a != ip).cloned().collect();
+        if add {
+            v.push(ip.clone());
+        }
+        v.sort();
+        v
+    };
+    let ep_res = resource("", "endpoints");
+    let current = endpoint_ips(
+        server,
+        &format!("{}default/kubernetes", ep_res.key_prefix()),
+    )
+    .await?;
+    let ips = with(&current);
+    let subsets = if ips.is_empty() {
+        json!([])
+    } else {
+        json!([{"addresses": ips.iter().map(|a| json!({"ip": a})).collect::<Vec<_>>(), "ports": ports}])
+    };
+    let desired = json!({
+        "apiVersion": "v1", "kind": "Endpoints",
+        "metadata": {"name": "kubernetes", "namespace": "default",
+                     "labels": {"endpointslice.kubernetes.io/skip-mirror": "true"}},
+        "subsets": subsets,
+    });
+    let mut writes: Vec<Write> = Vec::new();
+    writes.extend(plan(server, ep_res, desired, replace_field("subsets")).await?);
+    let slice_res = api::resources::lookup("discovery.k8s.io", "v1", "endpointslices")
+        .expect("endpointslices are served");
+    let family = if ips.iter().any(|a| a.contains(':')) {
+        "IPv6"
+    } else {
+        "IPv4"
+    };
+    let slice = json!({
+        "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+        "metadata": {"name": "kubernetes", "namespace": "default",
+                     "labels": {"kubernetes.io/service-name": "kubernetes"}},
+        "addressType": family,
+        "endpoints": ips.iter().map(|a| json!({"addresses": [a], "conditions": {"ready": true}})).collect::<Vec<_>>(),
+        "ports": ports,
+    });
+    writes.extend(plan(server, slice_res, slice, replace_field("endpoints")).await?);
+    // the Service forwards to the port this server serves on
+    let svc_res = resource("", "services");
+    let svc_key = format!("{}default/kubernetes", svc_res.key_prefix());
+    if add && let Some(kv) = server.store.get(svc_key.as_bytes()).await? {
+        let mut svc: Value = serde_json::from_slice(&kv.value)?;
+        if svc.pointer("/spec/ports/0/targetPort") != Some(&json!(port)) {
+            svc["spec"]["ports"][0]["targetPort"] = json!(port);
+            writes.push((svc_key, kv.mod_revision, svc));
+        }
+    }
+    commit(server, writes).await
+}
+
+/// A reconcile that sets the desired object's top-level fields (`field` is the one that
+/// matters: the addresses) and labels when they differ.
+fn replace_field(field: &'static str) -> impl Fn(&Value, &Value) -> Option<Value> {
+    move |current, desired| {
+        let mut v = current.clone();
+        for (k, x) in desired.as_object().into_iter().flatten() {
+            if k != "metadata" {
+                v[k] = x.clone();
+            }
+        }
+        merge_map(&mut v, desired, "labels");
+        let _ = field;
+        (v != *current).then_some(v)
+    }
+}
+
+/// The addresses in a stored Endpoints' subsets.
+async fn endpoint_ips(server: &ApiServer, key: &str) -> Result<Vec<String>> {
+    let Some(kv) = server.store.get(key.as_bytes()).await? else {
+        return Ok(vec![]);
+    };
+    let v: Value = serde_json::from_slice(&kv.value)?;
+    Ok(v["subsets"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|s| s["addresses"].as_array().into_iter().flatten())
+        .filter_map(|a| a["ip"].as_str().map(str::to_string))
+        .collect())
+}

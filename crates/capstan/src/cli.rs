@@ -39,6 +39,10 @@ pub struct ServerArgs {
     /// HTTPS port of the API server.
     #[arg(long, value_name = "PORT", default_value_t = 6443)]
     pub https_listen_port: u16,
+    /// The address this server advertises in the `default/kubernetes` Endpoints (default:
+    /// the bind address, or the address of the default route's interface, or 127.0.0.1).
+    #[arg(long, value_name = "ADDR")]
+    pub advertise_address: Option<IpAddr>,
     /// Where to write the admin kubeconfig (default: DATA_DIR/kubeconfig.yaml).
     #[arg(long, value_name = "FILE")]
     pub write_kubeconfig: Option<PathBuf>,

@@ -67,7 +67,11 @@ pub async fn run(args: ServerArgs) -> Result<()> {
             idle: args.idle_connection_timeout,
         },
     };
-    let running = apiserver::serve(&config, &pki, server).await?;
+    let running = apiserver::serve(&config, &pki, server.clone()).await?;
+    let advertise = advertise_address(&args);
+    apiserver::bootstrap::add_own_endpoint(&server, advertise, running.addr.port())
+        .await
+        .context("cannot write the default/kubernetes endpoints")?;
 
     let kubeconfig = args
         .write_kubeconfig
@@ -89,8 +93,32 @@ pub async fn run(args: ServerArgs) -> Result<()> {
 
     wait_for_signal().await;
     tracing::info!("shutting down");
+    if let Err(e) =
+        apiserver::bootstrap::remove_own_endpoint(&server, advertise, running.addr.port()).await
+    {
+        tracing::warn!(error = %e, "cannot take this server out of the default/kubernetes endpoints");
+    }
     let _ = running.shutdown.send(true);
     Ok(())
+}
+
+/// `--advertise-address`, else a specific bind address, else the local address the
+/// kernel would use for the default route (found with an unconnected-then-connected UDP
+/// socket, which sends nothing), else 127.0.0.1.
+fn advertise_address(args: &ServerArgs) -> std::net::IpAddr {
+    if let Some(a) = args.advertise_address {
+        return a;
+    }
+    if !args.bind_address.is_unspecified() {
+        return args.bind_address;
+    }
+    let routed = std::net::UdpSocket::bind("0.0.0.0:0")
+        .and_then(|s| s.connect("192.0.2.1:9").map(|_| s))
+        .and_then(|s| s.local_addr())
+        .map(|a| a.ip())
+        .ok()
+        .filter(|ip| !ip.is_unspecified());
+    routed.unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST))
 }
 
 fn parse_port_range(s: &str) -> Result<(u16, u16)> {

@@ -334,3 +334,59 @@ async fn aggregation_reaches_through_aggregated_roles_on_the_first_start() {
         assert!(admin["rules"].as_array().unwrap().contains(rule), "{rule}");
     }
 }
+
+async fn get(api: &Api, uri: &str) -> crate::harness::Reply {
+    api.call(Method::GET, uri, None).await
+}
+
+#[tokio::test]
+async fn the_servers_own_endpoints() {
+    let api = Api::new().await;
+    let a: std::net::IpAddr = "10.0.0.1".parse().unwrap();
+    let b: std::net::IpAddr = "10.0.0.2".parse().unwrap();
+    apiserver::bootstrap::add_own_endpoint(&api.server, a, 16443)
+        .await
+        .unwrap();
+    apiserver::bootstrap::add_own_endpoint(&api.server, b, 16443)
+        .await
+        .unwrap();
+    let ep = get(&api, "/api/v1/namespaces/default/endpoints/kubernetes").await;
+    assert_eq!(ep.code, 200, "{}", ep.body);
+    assert_eq!(
+        ep.body["subsets"],
+        json!([{"addresses": [{"ip": "10.0.0.1"}, {"ip": "10.0.0.2"}],
+                "ports": [{"name": "https", "port": 16443, "protocol": "TCP"}]}])
+    );
+    let slice = get(
+        &api,
+        "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices/kubernetes",
+    )
+    .await;
+    assert_eq!(slice.code, 200, "{}", slice.body);
+    assert_eq!(
+        slice.body["metadata"]["labels"]["kubernetes.io/service-name"],
+        "kubernetes"
+    );
+    assert_eq!(slice.body["addressType"], "IPv4");
+    assert_eq!(slice.body["endpoints"].as_array().unwrap().len(), 2);
+    let svc = get(&api, "/api/v1/namespaces/default/services/kubernetes").await;
+    assert_eq!(svc.body["spec"]["ports"][0]["targetPort"], 16443);
+    // a server that shuts down takes its address out
+    apiserver::bootstrap::remove_own_endpoint(&api.server, a, 16443)
+        .await
+        .unwrap();
+    let ep = get(&api, "/api/v1/namespaces/default/endpoints/kubernetes").await;
+    assert_eq!(
+        ep.body["subsets"][0]["addresses"],
+        json!([{"ip": "10.0.0.2"}])
+    );
+    let slice = get(
+        &api,
+        "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices/kubernetes",
+    )
+    .await;
+    assert_eq!(
+        slice.body["endpoints"],
+        json!([{"addresses": ["10.0.0.2"], "conditions": {"ready": true}}])
+    );
+}

@@ -73,3 +73,24 @@ async fn deleted_bootstrap_objects_return_at_the_next_start() {
         .unwrap();
     assert_eq!(svc.data["status"]["conditions"][0]["status"], "True");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_kubernetes_endpoints_name_this_server() {
+    use k8s_openapi::api::core::v1::Endpoints;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let server =
+        ServerProc::start_with(dir.path(), port, &["--advertise-address", "127.0.0.1"]).await;
+    let client = server.client().await.unwrap();
+    let ep = Api::<Endpoints>::namespaced(client, "default")
+        .get("kubernetes")
+        .await
+        .unwrap();
+    let subset = &ep.subsets.unwrap()[0];
+    assert_eq!(subset.addresses.as_ref().unwrap()[0].ip, "127.0.0.1");
+    let p = &subset.ports.as_ref().unwrap()[0];
+    assert_eq!(
+        (p.name.as_deref(), p.port),
+        (Some("https"), i32::from(port))
+    );
+}
