@@ -73,3 +73,22 @@ template:
     core = json.loads(kubectl("get", "--raw", "/api/v1").stdout)
     secrets = next(r for r in core["resources"] if r["name"] == "secrets")
     assert "categories" not in secrets and "shortNames" not in secrets, secrets
+
+
+def test_kubectl_debug_adds_an_ephemeral_container(kubectl, ns):
+    kubectl("run", "dbg", "--image=nginx", "-n", ns)
+    out = kubectl("debug", "dbg", "--image=busybox", "--target=dbg", "-n", ns)
+    assert "Defaulting debug container name to debugger-" in out.stderr + out.stdout, out
+    pod = json.loads(kubectl("get", "pod", "dbg", "-n", ns, "-o", "json").stdout)
+    ecs = pod["spec"]["ephemeralContainers"]
+    assert len(ecs) == 1 and ecs[0]["image"] == "busybox" and ecs[0]["targetContainerName"] == "dbg", ecs
+
+
+def test_kubernetes_endpoints_exist(kubectl):
+    ep = json.loads(kubectl("get", "endpoints", "kubernetes", "-n", "default", "-o", "json").stdout)
+    port = ep["subsets"][0]["ports"][0]
+    assert port["name"] == "https" and port["protocol"] == "TCP", port
+    assert ep["subsets"][0]["addresses"], ep
+    sl = json.loads(kubectl("get", "endpointslice", "kubernetes", "-n", "default", "-o", "json").stdout)
+    assert sl["metadata"]["labels"]["kubernetes.io/service-name"] == "kubernetes"
+    assert sl["ports"][0]["port"] == port["port"]

@@ -30,6 +30,9 @@ pub enum Subresource {
     /// `namespaces/finalize` (update only): the namespace controller's way to
     /// change `spec.finalizers`.
     Finalize,
+    /// `pods/ephemeralcontainers` (get, patch, update): adding ephemeral containers to a
+    /// running pod, the only change it allows.
+    EphemeralContainers,
 }
 
 impl Subresource {
@@ -40,13 +43,16 @@ impl Subresource {
             Subresource::Scale => "scale",
             Subresource::Binding => "binding",
             Subresource::Finalize => "finalize",
+            Subresource::EphemeralContainers => "ephemeralcontainers",
             Subresource::Eviction => "eviction",
         }
     }
     /// The verbs it allows.
     pub fn verbs(self) -> &'static [&'static str] {
         match self {
-            Subresource::Status | Subresource::Scale => SUB_VERBS,
+            Subresource::Status | Subresource::Scale | Subresource::EphemeralContainers => {
+                SUB_VERBS
+            }
             Subresource::Binding | Subresource::Eviction => &["create"],
             Subresource::Finalize => &["update"],
         }
@@ -57,7 +63,9 @@ impl Subresource {
             Subresource::Status => (parent.group, parent.version, parent.kind),
             Subresource::Scale => ("autoscaling", "v1", "Scale"),
             Subresource::Binding => ("", "v1", "Binding"),
-            Subresource::Finalize => (parent.group, parent.version, parent.kind),
+            Subresource::Finalize | Subresource::EphemeralContainers => {
+                (parent.group, parent.version, parent.kind)
+            }
             Subresource::Eviction => ("policy", "v1", "Eviction"),
         }
     }
@@ -156,7 +164,7 @@ pub static RESOURCES: &[ResourceInfo] = &[
         true,
         ["po"],
         ["all"],
-        [Status, Binding, Eviction]
+        [Status, Binding, Eviction, EphemeralContainers]
     ),
     res!(
         "",

@@ -465,7 +465,7 @@ fn resource_paths(
             tag: tag.to_string(),
         };
         let ops = match sub {
-            Subresource::Status | Subresource::Scale => {
+            Subresource::Status | Subresource::Scale | Subresource::EphemeralContainers => {
                 let what = sub.name();
                 vec![
                     Operation {

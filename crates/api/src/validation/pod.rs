@@ -571,3 +571,92 @@ mod tests {
         );
     }
 }
+
+/// The fields an ephemeral container may not set (upstream's allow-list, inverted).
+const EPHEMERAL_FORBIDDEN: &[&str] = &[
+    "ports",
+    "resources",
+    "resizePolicy",
+    "restartPolicy",
+    "restartPolicyRules",
+    "lifecycle",
+    "livenessProbe",
+    "readinessProbe",
+    "startupProbe",
+];
+
+/// upstream's `ValidatePodEphemeralContainersUpdate`: the ephemeral containers of `new`
+/// are valid (named uniquely among all containers, with an image, none of the fields an
+/// ephemeral container may not have, a target that exists), and the ones `old` had are
+/// all still there, unchanged.
+pub fn validate_ephemeral_containers_update(new: &Value, old: &Value) -> ErrorList {
+    let mut errs = ErrorList::new();
+    let sp = FieldPath::root("spec").child("ephemeralContainers");
+    let mut names: HashSet<&str> = HashSet::new();
+    let mut regular: HashSet<&str> = HashSet::new();
+    for field in ["containers", "initContainers"] {
+        for c in arr_at(new, &["spec", field]) {
+            names.insert(str_at(c, &["name"]));
+            regular.insert(str_at(c, &["name"]));
+        }
+    }
+    let ecs = arr_at(new, &["spec", "ephemeralContainers"]);
+    for (i, ec) in ecs.iter().enumerate() {
+        let p = sp.index(i);
+        let name = str_at(ec, &["name"]);
+        if name.is_empty() {
+            errs.push(FieldError::required(&p.child("name"), ""));
+        } else {
+            for m in apimachinery::validation::is_dns1123_label(name) {
+                errs.push(FieldError::invalid(&p.child("name"), name, m));
+            }
+            if !names.insert(name) {
+                errs.push(FieldError::duplicate(&p.child("name"), name));
+            }
+        }
+        if str_at(ec, &["image"]).is_empty() {
+            errs.push(FieldError::required(&p.child("image"), ""));
+        }
+        for f in EPHEMERAL_FORBIDDEN {
+            // set means not the zero value (`resources: {}` is what Go writes for none)
+            let set = get(ec, &[f]).is_some_and(|v| match v {
+                Value::Null => false,
+                Value::Object(m) => !m.is_empty(),
+                Value::Array(a) => !a.is_empty(),
+                Value::String(s) => !s.is_empty(),
+                _ => true,
+            });
+            if set {
+                errs.push(FieldError::forbidden(
+                    &p.child(f),
+                    "cannot be set for an Ephemeral Container",
+                ));
+            }
+        }
+        let target = str_at(ec, &["targetContainerName"]);
+        if !target.is_empty() && !regular.contains(target) {
+            errs.push(FieldError::not_found(
+                &p.child("targetContainerName"),
+                target,
+            ));
+        }
+    }
+    for (i, old_ec) in arr_at(old, &["spec", "ephemeralContainers"])
+        .iter()
+        .enumerate()
+    {
+        let name = str_at(old_ec, &["name"]);
+        match ecs.iter().find(|e| str_at(e, &["name"]) == name) {
+            None => errs.push(FieldError::forbidden(
+                &sp,
+                format!("existing ephemeral containers {name:?} may not be removed"),
+            )),
+            Some(e) if e != old_ec => errs.push(FieldError::forbidden(
+                &sp.index(i),
+                format!("existing ephemeral containers {name:?} may not be changed"),
+            )),
+            Some(_) => {}
+        }
+    }
+    errs
+}

@@ -163,13 +163,13 @@ pub async fn handle(
         };
     }
     match (info.verb.as_str(), sub) {
-        ("get", "") | ("get", "status") => read::get(&rest).await,
+        ("get", "" | "status" | "ephemeralcontainers") => read::get(&rest).await,
         ("list", "") => list::list(&rest).await,
         ("watch", "") => watch::watch(&rest).await,
         ("create", "") => write::create(&rest, body).await,
-        ("update", "") | ("update", "status") => write::update(&rest, body).await,
+        ("update", "" | "status" | "ephemeralcontainers") => write::update(&rest, body).await,
         ("update", "finalize") => write::finalize(&rest, body).await,
-        ("patch", "") | ("patch", "status") => patch::patch(&rest, body).await,
+        ("patch", "" | "status" | "ephemeralcontainers") => patch::patch(&rest, body).await,
         ("delete", "") => delete::delete(&rest, body).await,
         ("deletecollection", "") => delete::delete_collection(&rest, body).await,
         ("get" | "update" | "patch", "scale") => subresource::scale(&rest, method, body).await,

@@ -274,6 +274,51 @@ pub fn prepare_update(
     prepare_update_as(rest, new, old, manager, rest.info.subresource == "status")
 }
 
+/// `pods/ephemeralcontainers`: the old pod with the new one's ephemeral containers (each
+/// defaulted as a container is), nothing else; validated by upstream's rules for adding
+/// ephemeral containers.
+fn prepare_ephemeral_update(
+    rest: &Rest<'_>,
+    new: &mut Value,
+    old: &Value,
+    manager: &str,
+) -> Result<(), ApiError> {
+    let mut next = old.clone();
+    let host_network = next
+        .pointer("/spec/hostNetwork")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    match new.pointer("/spec/ephemeralContainers").cloned() {
+        Some(mut ecs) => {
+            for c in ecs.as_array_mut().into_iter().flatten() {
+                api::registry::core::podspec::default_container(c, host_network);
+            }
+            next["spec"]["ephemeralContainers"] = ecs;
+        }
+        None => {
+            if let Some(spec) = next.get_mut("spec").and_then(Value::as_object_mut) {
+                spec.shift_remove("ephemeralContainers");
+            }
+        }
+    }
+    if let Some(rv) = new.pointer("/metadata/resourceVersion").cloned() {
+        meta::metadata_mut(&mut next).insert("resourceVersion".into(), rv);
+    }
+    rest.server
+        .admission
+        .admit(rest.user, rest.info, &mut next, Some(old))?;
+    let errs = api::validation::pod::validate_ephemeral_containers_update(&next, old);
+    if !errs.is_empty() {
+        return Err(invalid(rest, &next, &errs));
+    }
+    rest.server
+        .admission
+        .validate(rest.user, rest.info, &next, Some(old))?;
+    crate::managed::record_update(Some(old), &mut next, manager, &rest.res.api_version());
+    *new = next;
+    Ok(())
+}
+
 /// [`prepare_update`] with the status/main choice explicit.
 pub fn prepare_update_as(
     rest: &Rest<'_>,
@@ -305,6 +350,9 @@ pub fn prepare_update_as(
         {
             md.insert("managedFields".into(), mf.clone());
         }
+    }
+    if rest.info.subresource == "ephemeralcontainers" {
+        return prepare_ephemeral_update(rest, new, old, manager);
     }
     strategy.default(new);
     if status {

@@ -425,3 +425,75 @@ async fn yaml_sent_as_json_is_unrecognized_in_upstreams_words() {
         "the object provided is unrecognized (must be of type Namespace): couldn't get version/kind; json parse error: invalid character 'a' looking for beginning of value (61706956657273696f6e3a2076310a6b696e643a20506f640a6d65746164 ...)"
     );
 }
+
+#[tokio::test]
+async fn ephemeral_containers_are_added_through_their_subresource() {
+    let api = crate::harness::Api::new().await;
+    let pod = serde_json::json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "default"},
+        "spec": {"containers": [{"name": "app", "image": "nginx"}]}});
+    assert_eq!(
+        api.call(
+            http::Method::POST,
+            "/api/v1/namespaces/default/pods",
+            Some(pod)
+        )
+        .await
+        .code,
+        201
+    );
+    let sub = "/api/v1/namespaces/default/pods/p/ephemeralcontainers";
+    let r = api.call(http::Method::GET, sub, None).await;
+    assert_eq!((r.code, r.body["kind"].as_str()), (200, Some("Pod")));
+    // kubectl debug's patch: a new ephemeral container (other spec changes are ignored)
+    let patch = serde_json::json!({"spec": {"ephemeralContainers": [{"name": "debugger", "image": "busybox",
+        "targetContainerName": "app", "stdin": true, "tty": true}], "activeDeadlineSeconds": 5}});
+    let r = api
+        .call_ct(
+            http::Method::PATCH,
+            sub,
+            Some(patch),
+            Some("application/strategic-merge-patch+json"),
+        )
+        .await;
+    assert_eq!(r.code, 200, "{}", r.body);
+    let ec = &r.body["spec"]["ephemeralContainers"][0];
+    assert_eq!(
+        (ec["name"].as_str(), ec["terminationMessagePolicy"].as_str()),
+        (Some("debugger"), Some("File"))
+    );
+    assert!(r.body["spec"].get("activeDeadlineSeconds").is_none());
+    // an existing one may not change; a new one may not have ports; the target must exist
+    let mut pod = r.body.clone();
+    pod["spec"]["ephemeralContainers"][0]["image"] = serde_json::json!("alpine");
+    pod["spec"]["ephemeralContainers"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"name": "two", "image": "busybox", "ports": [{"containerPort": 80}], "targetContainerName": "nope"}));
+    let r = api.call(http::Method::PUT, sub, Some(pod)).await;
+    assert_eq!(r.code, 422, "{}", r.body);
+    let msg = r.body["message"].as_str().unwrap();
+    for want in [
+        "spec.ephemeralContainers[1].ports: Forbidden: cannot be set for an Ephemeral Container",
+        "spec.ephemeralContainers[1].targetContainerName: Not found: \"nope\"",
+        "spec.ephemeralContainers[0]: Forbidden: existing ephemeral containers \"debugger\" may not be changed",
+    ] {
+        assert!(msg.contains(want), "{want} in {msg}");
+    }
+    // a plain pod update may not add them
+    let mut pod = api
+        .call(http::Method::GET, "/api/v1/namespaces/default/pods/p", None)
+        .await
+        .body;
+    pod["spec"]["ephemeralContainers"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"name": "three", "image": "busybox"}));
+    let r = api
+        .call(
+            http::Method::PUT,
+            "/api/v1/namespaces/default/pods/p",
+            Some(pod),
+        )
+        .await;
+    assert_eq!(r.code, 422, "{}", r.body);
+}
