@@ -92,3 +92,25 @@ def test_kubernetes_endpoints_exist(kubectl):
     sl = json.loads(kubectl("get", "endpointslice", "kubernetes", "-n", "default", "-o", "json").stdout)
     assert sl["metadata"]["labels"]["kubernetes.io/service-name"] == "kubernetes"
     assert sl["ports"][0]["port"] == port["port"]
+
+
+def test_client_side_then_server_side_apply_of_a_pod(kubectl, ns):
+    pod = f"""apiVersion: v1
+kind: Pod
+metadata:
+  name: csa
+  namespace: {ns}
+spec:
+  containers:
+  - name: c
+    image: nginx
+"""
+    kubectl("apply", "-f", "-", input=pod)
+    out = kubectl("apply", "--server-side", "-f", "-", input=pod, check=False)
+    assert out.returncode == 0, out.stderr
+    got = json.loads(kubectl("get", "pod", "csa", "-n", ns, "-o", "json", "--show-managed-fields").stdout)
+    # what the server added on its own is still there, owned by no manager
+    assert got["spec"]["serviceAccountName"] == "default"
+    assert got["spec"]["priority"] == 0 and got["spec"]["preemptionPolicy"] == "PreemptLowerPriority"
+    owned = json.dumps(got["metadata"]["managedFields"])
+    assert "f:serviceAccountName" not in owned and "f:priority" not in owned, owned

@@ -204,6 +204,10 @@ pub async fn create_object(
         );
     }
     strategy.default(&mut obj);
+    // managedFields are computed before what the server adds on its own (status, the
+    // admission-time fields): those belong to no manager, so a later apply that omits
+    // them leaves them alone (upstream's field manager runs before admission)
+    crate::managed::record_update(None, &mut obj, manager, &rest.res.api_version());
     strategy.prepare_for_create(&mut obj);
     rest.server
         .admission
@@ -224,7 +228,6 @@ pub async fn create_object(
             return Err(invalid(rest, &obj, &errs));
         }
     }
-    crate::managed::record_update(None, &mut obj, manager, &rest.res.api_version());
     if dry {
         return Ok(Created::DryRun(obj));
     }
@@ -355,6 +358,7 @@ pub fn prepare_update_as(
         return prepare_ephemeral_update(rest, new, old, manager);
     }
     strategy.default(new);
+    crate::managed::record_update(Some(old), new, manager, &rest.res.api_version());
     if status {
         strategy.prepare_for_status_update(new, old);
     } else {
@@ -382,7 +386,6 @@ pub fn prepare_update_as(
     rest.server
         .admission
         .validate(rest.user, rest.info, new, Some(old))?;
-    crate::managed::record_update(Some(old), new, manager, &rest.res.api_version());
     Ok(())
 }
 

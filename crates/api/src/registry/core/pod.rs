@@ -66,6 +66,15 @@ impl Strategy for PodStrategy {
 
     fn prepare_for_update(&self, new: &mut Value, old: &Value) {
         common::prepare_update(new, old);
+        // upstream's Priority admission: an update that omits them keeps the old values
+        for f in ["priority", "preemptionPolicy"] {
+            let missing = new
+                .pointer(&format!("/spec/{f}"))
+                .is_none_or(Value::is_null);
+            if missing && let Some(v) = old.pointer(&format!("/spec/{f}")).cloned() {
+                obj_mut(new, "spec").insert(f.to_string(), v);
+            }
+        }
     }
 
     fn prepare_for_status_update(&self, new: &mut Value, old: &Value) {
