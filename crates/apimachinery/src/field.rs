@@ -136,6 +136,10 @@ impl FieldError {
             detail,
         )
     }
+    /// Invalid value already rendered as Go prints it (`[]string{"/x"}`, a struct).
+    pub fn invalid_rendered(p: &FieldPath, rendered: String, detail: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Invalid, p, Some(rendered), detail)
+    }
     /// Invalid value for a number (shown unquoted).
     pub fn invalid_number(p: &FieldPath, value: i64, detail: impl Into<String>) -> Self {
         Self::new(ErrorKind::Invalid, p, Some(value.to_string()), detail)

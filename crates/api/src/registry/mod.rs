@@ -88,6 +88,22 @@ fn specific(group: &str, resource: &str) -> Option<&'static dyn Strategy> {
         ("networking.k8s.io", "ingresses") => &other::ingress::IngressStrategy,
         ("events.k8s.io", "events") => &other::event::EventStrategy,
         ("apiregistration.k8s.io", "apiservices") => &other::apiservice::ApiServiceStrategy,
+        ("rbac.authorization.k8s.io", "roles") => &other::rbac::RbacStrategy {
+            namespaced: true,
+            binding: false,
+        },
+        ("rbac.authorization.k8s.io", "clusterroles") => &other::rbac::RbacStrategy {
+            namespaced: false,
+            binding: false,
+        },
+        ("rbac.authorization.k8s.io", "rolebindings") => &other::rbac::RbacStrategy {
+            namespaced: true,
+            binding: true,
+        },
+        ("rbac.authorization.k8s.io", "clusterrolebindings") => &other::rbac::RbacStrategy {
+            namespaced: false,
+            binding: true,
+        },
         _ => return None,
     })
 }

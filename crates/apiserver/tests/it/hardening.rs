@@ -352,3 +352,66 @@ async fn success_statuses_carry_their_code() {
     assert_eq!(r.body["status"], "Success");
     assert_eq!(r.body["code"], 201);
 }
+
+#[tokio::test]
+async fn rbac_objects_are_validated_as_upstream() {
+    let api = Api::new().await;
+    let rb = "/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings";
+    let r = api
+        .call(
+            Method::POST,
+            rb,
+            Some(
+                json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+                "metadata": {"name": "b"}, "subjects": [{"kind": "Robot", "name": "x"}]}),
+            ),
+        )
+        .await;
+    assert_eq!(r.code, 422, "{}", r.body);
+    let msg = r.body["message"].as_str().unwrap();
+    for want in [
+        "roleRef.apiGroup: Unsupported value: \"\": supported values: \"rbac.authorization.k8s.io\"",
+        "roleRef.kind: Unsupported value: \"\": supported values: \"Role\", \"ClusterRole\"",
+        "roleRef.name: Required value",
+        "subjects[0].kind: Unsupported value: \"Robot\": supported values: \"ServiceAccount\", \"User\", \"Group\"",
+    ] {
+        assert!(msg.contains(want), "{want} in {msg}");
+    }
+    let good = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+        "metadata": {"name": "b"}, "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"},
+        "subjects": [{"kind": "ServiceAccount", "name": "default"}]});
+    let r = api.call(Method::POST, rb, Some(good)).await;
+    assert_eq!(r.code, 201, "{}", r.body);
+    let mut changed = r.body.clone();
+    changed["roleRef"]["name"] = json!("edit");
+    let r = api
+        .call(Method::PUT, &format!("{rb}/b"), Some(changed))
+        .await;
+    assert_eq!(r.code, 422, "{}", r.body);
+    assert!(
+        r.body["message"].as_str().unwrap().contains(
+            "roleRef: Invalid value: rbac.RoleRef{APIGroup:\"rbac.authorization.k8s.io\", Kind:\"ClusterRole\", Name:\"edit\"}: cannot change roleRef"
+        ),
+        "{}",
+        r.body
+    );
+    let role = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": {"name": "r"},
+        "rules": [{"apiGroups": [""], "resources": ["pods"]}, {"nonResourceURLs": ["/x"], "verbs": ["get"]}]});
+    let r = api
+        .call(
+            Method::POST,
+            "/apis/rbac.authorization.k8s.io/v1/namespaces/default/roles",
+            Some(role),
+        )
+        .await;
+    assert_eq!(r.code, 422, "{}", r.body);
+    let msg = r.body["message"].as_str().unwrap();
+    assert!(
+        msg.contains("rules[0].verbs: Required value: verbs must contain at least one value"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("rules[1].nonResourceURLs: Invalid value: []string{\"/x\"}: namespaced rules cannot apply to non-resource URLs"),
+        "{msg}"
+    );
+}

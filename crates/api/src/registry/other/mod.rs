@@ -5,3 +5,4 @@ pub mod event;
 pub mod hpa;
 pub mod ingress;
 pub mod pdb;
+pub mod rbac;
