@@ -72,6 +72,7 @@ fn specific(group: &str, resource: &str) -> Option<&'static dyn Strategy> {
         ("", "namespaces") => &core::namespace::NamespaceStrategy,
         ("", "configmaps") => &core::configmap::ConfigMapStrategy,
         ("", "nodes") => &core::node::NodeStrategy,
+        ("", "endpoints") => &core::endpoints::EndpointsStrategy,
         ("", "podtemplates") => &core::podtemplate::PodTemplateStrategy,
         ("", "secrets") => &core::secret::SecretStrategy,
         ("", "persistentvolumeclaims") => &core::storage::PvcStrategy,

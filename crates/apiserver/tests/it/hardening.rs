@@ -415,3 +415,38 @@ async fn rbac_objects_are_validated_as_upstream() {
         "{msg}"
     );
 }
+
+#[tokio::test]
+async fn endpoints_may_not_name_special_addresses() {
+    let api = Api::new().await;
+    let ep = |ip: &str| {
+        json!({"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "e"},
+            "subsets": [{"addresses": [{"ip": ip}], "ports": [{"port": 80}]}]})
+    };
+    let coll = "/api/v1/namespaces/default/endpoints";
+    for (ip, msg) in [
+        (
+            "127.0.0.1",
+            "subsets[0].addresses[0].ip: Invalid value: \"127.0.0.1\": may not be in the loopback range (127.0.0.0/8, ::1/128)",
+        ),
+        (
+            "169.254.1.1",
+            "subsets[0].addresses[0].ip: Invalid value: \"169.254.1.1\": may not be in the link-local range (169.254.0.0/16, fe80::/10)",
+        ),
+        (
+            "nope",
+            "subsets[0].addresses[0].ip: Invalid value: \"nope\": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)",
+        ),
+    ] {
+        let r = api.call(Method::POST, coll, Some(ep(ip))).await;
+        assert_eq!(r.code, 422, "{}", r.body);
+        assert!(
+            r.body["message"].as_str().unwrap().contains(msg),
+            "{}",
+            r.body
+        );
+    }
+    let r = api.call(Method::POST, coll, Some(ep("10.1.2.3"))).await;
+    assert_eq!(r.code, 201, "{}", r.body);
+    assert_eq!(r.body["subsets"][0]["ports"][0]["protocol"], "TCP");
+}

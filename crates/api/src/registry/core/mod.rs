@@ -1,6 +1,7 @@
 //! Strategies of the core (`""`) group.
 
 pub mod configmap;
+pub mod endpoints;
 pub mod namespace;
 pub mod node;
 pub mod pod;
