@@ -450,3 +450,15 @@ async fn endpoints_may_not_name_special_addresses() {
     assert_eq!(r.code, 201, "{}", r.body);
     assert_eq!(r.body["subsets"][0]["ports"][0]["protocol"], "TCP");
 }
+
+#[tokio::test]
+async fn required_struct_fields_take_their_zero_value() {
+    let api = Api::new().await;
+    let ev = json!({"apiVersion": "v1", "kind": "Event", "metadata": {"name": "e", "namespace": "default"},
+        "involvedObject": null, "reason": "x"});
+    let r = api
+        .call(Method::POST, "/api/v1/namespaces/default/events", Some(ev))
+        .await;
+    assert_eq!(r.code, 201, "{}", r.body);
+    assert_eq!(r.body["involvedObject"], json!({}));
+}

@@ -362,6 +362,30 @@ impl Walker<'_> {
         for k in drop {
             map.shift_remove(&k);
         }
+        // a required struct field Go reads nothing (or `null`) for is its zero value, which
+        // the encoder writes (`"involvedObject":{}`): typed clients require it. Applied
+        // configurations are partial by design and are left as they are.
+        if self.dialect != Dialect::Smd {
+            for r in &def.required {
+                if map.contains_key(r) {
+                    continue;
+                }
+                let is_struct = def.property(r).is_some_and(|p| match &p.ty {
+                    Type::Ref(n) => self.schema.definition(n).is_some_and(|d| {
+                        d.ty == Type::Object
+                            && !d.properties.is_empty()
+                            && !matches!(
+                                d.name.as_str(),
+                                TIME | MICRO_TIME | QUANTITY | INT_OR_STRING
+                            )
+                    }),
+                    _ => false,
+                });
+                if is_struct {
+                    map.insert(r.clone(), Value::Object(Map::new()));
+                }
+            }
+        }
     }
 
     /// Check `v` against `ty`. `elem` counts the list/map levels below the field at `at`.
