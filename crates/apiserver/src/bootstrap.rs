@@ -449,7 +449,7 @@ async fn own_endpoint(
         "subsets": subsets,
     });
     let mut writes: Vec<Write> = Vec::new();
-    writes.extend(plan(server, ep_res, desired, replace_field("subsets")).await?);
+    writes.extend(plan(server, ep_res, desired, replace_fields).await?);
     let slice_res = api::resources::lookup("discovery.k8s.io", "v1", "endpointslices")
         .expect("endpointslices are served");
     let family = if ips.iter().any(|a| a.contains(':')) {
@@ -465,7 +465,7 @@ async fn own_endpoint(
         "endpoints": ips.iter().map(|a| json!({"addresses": [a], "conditions": {"ready": true}})).collect::<Vec<_>>(),
         "ports": ports,
     });
-    writes.extend(plan(server, slice_res, slice, replace_field("endpoints")).await?);
+    writes.extend(plan(server, slice_res, slice, replace_fields).await?);
     // the Service forwards to the port this server serves on
     let svc_res = resource("", "services");
     let svc_key = format!("{}default/kubernetes", svc_res.key_prefix());
@@ -479,20 +479,17 @@ async fn own_endpoint(
     commit(server, writes).await
 }
 
-/// A reconcile that sets the desired object's top-level fields (`field` is the one that
-/// matters: the addresses) and labels when they differ.
-fn replace_field(field: &'static str) -> impl Fn(&Value, &Value) -> Option<Value> {
-    move |current, desired| {
-        let mut v = current.clone();
-        for (k, x) in desired.as_object().into_iter().flatten() {
-            if k != "metadata" {
-                v[k] = x.clone();
-            }
+/// A reconcile that sets the desired object's top-level fields (the addresses, the
+/// ports) and adds its labels, when they differ.
+fn replace_fields(current: &Value, desired: &Value) -> Option<Value> {
+    let mut v = current.clone();
+    for (k, x) in desired.as_object().into_iter().flatten() {
+        if k != "metadata" {
+            v[k] = x.clone();
         }
-        merge_map(&mut v, desired, "labels");
-        let _ = field;
-        (v != *current).then_some(v)
     }
+    merge_map(&mut v, desired, "labels");
+    (v != *current).then_some(v)
 }
 
 /// The addresses in a stored Endpoints' subsets.

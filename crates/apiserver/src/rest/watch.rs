@@ -39,10 +39,11 @@ impl Encoder {
     /// A metadata-only event: a JSON line, or a length-prefixed protobuf frame.
     fn partial_event(p: crate::negotiation::Partial, kind: &str, object: Vec<u8>) -> Bytes {
         if p.protobuf {
-            let v: Value = serde_json::from_slice(&object).unwrap_or_default();
-            let raw =
-                apimachinery::codec::protobuf::encode_object(apimachinery::Schema::builtin(), &v)
-                    .unwrap_or_default();
+            // the object as a protobuf body (what a metadata GET answers), in a frame
+            let raw = crate::partial::body_of_json(object, p).unwrap_or_else(|e| {
+                tracing::warn!(error = %e.message, "cannot encode a metadata-only watch event");
+                Vec::new()
+            });
             return Bytes::from(apimachinery::codec::protobuf::encode_watch_event(
                 kind, &raw,
             ));

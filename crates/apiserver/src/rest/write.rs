@@ -241,7 +241,7 @@ pub async fn create_object(
         let mut attempt = 1;
         loop {
             match rest.objects().create(obj.clone()).await {
-                Err(e) if generated && e.code == 409 && attempt < NAME_GENERATION_ATTEMPTS => {
+                Err(e) if e.code == 409 && attempt < NAME_GENERATION_ATTEMPTS => {
                     attempt += 1;
                     meta::set_meta(&mut obj, "name", None);
                     generate_name(rest, &mut obj);
