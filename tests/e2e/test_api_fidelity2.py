@@ -126,3 +126,45 @@ def test_required_structs_are_written_as_go_writes_them(api_client, ns):
         assert code == 422, st
     # whatever was stored, the typed client reads the list
     k8s.CoreV1Api(api_client).list_namespaced_event(ns)
+
+
+V2_PROTOBUF = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"
+
+
+def test_openapi_v2_protobuf_for_kubectl(kubectl, api_client, ns, tmp_path):
+    # kubectl edit of two objects and a strictly validated List read /openapi/v2 as protobuf
+    for name, v in [("ed1", "1"), ("ed2", "2")]:
+        kubectl("create", "configmap", name, f"--from-literal=x={v}", "-n", ns)
+    editor = tmp_path / "editor.sh"
+    editor.write_text('#!/bin/sh\nsed -i \'s/x: "\\([0-9]\\)"/x: "\\1\\1"/\' "$1"\n')
+    editor.chmod(0o755)
+    out = kubectl("edit", "configmap", "ed1", "ed2", "-n", ns, env={"KUBE_EDITOR": str(editor)})
+    assert "configmap/ed1 edited" in out.stdout and "configmap/ed2 edited" in out.stdout, out
+    got = kubectl("get", "configmap", "ed1", "ed2", "-n", ns, "-o", "jsonpath={.items[*].data.x}").stdout
+    assert got == "11 22", got
+
+    items = [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"l{i}", "namespace": ns},
+              "data": {"a": str(i)}} for i in (1, 2)]
+    lst = {"apiVersion": "v1", "kind": "List", "items": items}
+    out = kubectl("apply", "--validate=strict", "-f", "-", input=json.dumps(lst))
+    assert "configmap/l1 created" in out.stdout and "configmap/l2 created" in out.stdout, out
+    items[1]["bogus"] = 1
+    bad = kubectl("apply", "--validate=strict", "-f", "-", input=json.dumps(lst), check=False)
+    assert bad.returncode != 0
+    assert 'unknown field "bogus" in io.k8s.api.core.v1.ConfigMap' in bad.stderr, bad.stderr
+
+    # the protobuf form: its own Content-Type, the JSON's ETag, 304 on a match, 406 for the rest
+    host = api_client.configuration.host
+    pool = api_client.rest_client.pool_manager
+    r = pool.request("GET", f"{host}/openapi/v2", headers={"Accept": V2_PROTOBUF}, preload_content=True)
+    assert r.status == 200
+    assert r.headers["Content-Type"] == "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
+    assert r.data[:5] == b"\x0a\x032.0", r.data[:16]  # field 1 (swagger) = "2.0"
+    etag = r.headers["ETag"]
+    j = pool.request("GET", f"{host}/openapi/v2", headers={"Accept": "application/json"}, preload_content=True)
+    assert j.status == 200 and j.headers["ETag"] == etag and json.loads(j.data)["swagger"] == "2.0"
+    nm = pool.request("GET", f"{host}/openapi/v2", headers={"Accept": V2_PROTOBUF, "If-None-Match": etag},
+                      preload_content=True)
+    assert nm.status == 304 and nm.data == b""
+    na = pool.request("GET", f"{host}/openapi/v2", headers={"Accept": "text/html"}, preload_content=True)
+    assert na.status == 406

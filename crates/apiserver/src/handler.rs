@@ -142,16 +142,7 @@ where
         )),
         "/api" => discovery(accept, true, &parts.headers).await,
         "/apis" => discovery(accept, false, &parts.headers).await,
-        "/openapi/v2" => {
-            let doc = tokio::task::spawn_blocking(api::openapi::v2_document)
-                .await
-                .map_err(ApiError::internal)?;
-            let mut r = response::raw(StatusCode::OK, "application/json", Bytes::from_static(doc));
-            if let Ok(v) = HeaderValue::from_str(&format!("\"{}\"", api::openapi::v2_hash())) {
-                r.headers_mut().insert(header::ETAG, v);
-            }
-            Ok(r)
-        }
+        "/openapi/v2" => openapi_v2(accept, &parts.headers).await,
         "/openapi/v3" => {
             let idx = tokio::task::spawn_blocking(api::openapi::v3_index)
                 .await
@@ -173,9 +164,6 @@ where
                 "application/json",
                 Bytes::from_static(&doc.0),
             );
-            if let Ok(v) = HeaderValue::from_str(&format!("\"{}\"", doc.1)) {
-                r.headers_mut().insert(header::ETAG, v);
-            }
             if query.contains_key("hash") {
                 r.headers_mut().insert(
                     header::CACHE_CONTROL,
@@ -187,10 +175,80 @@ where
                     HeaderValue::from_static("no-cache, private"),
                 );
             }
-            Ok(r)
+            Ok(etag(r, &doc.1, &parts.headers))
         }
         _ => group_discovery(info),
     }
+}
+
+/// `r` with `ETag: "hash"`; or, if the request's `If-None-Match` names
+/// that tag, a `304 Not Modified` with `r`'s headers but no body (as Go's
+/// `http.ServeContent`).
+fn etag(mut r: Response<Body>, hash: &str, headers: &http::HeaderMap) -> Response<Body> {
+    let tag = format!("\"{hash}\"");
+    let Ok(v) = HeaderValue::from_str(&tag) else {
+        return r;
+    };
+    r.headers_mut().insert(header::ETAG, v);
+    let matches = headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|h| h.to_str().ok())
+        .flat_map(|h| h.split(','))
+        .map(|t| t.trim().trim_start_matches("W/"))
+        .any(|t| t == "*" || t == tag);
+    if !matches {
+        return r;
+    }
+    let mut nm = Response::new(Body::default());
+    *nm.status_mut() = StatusCode::NOT_MODIFIED;
+    *nm.headers_mut() = std::mem::take(r.headers_mut());
+    nm.headers_mut().remove(header::CONTENT_TYPE);
+    nm.headers_mut().remove(header::CONTENT_LENGTH);
+    nm
+}
+
+/// `/openapi/v2`, as kube-openapi serves it: the first `Accept` clause (by
+/// quality) that names JSON or the protobuf form picks the body, `406` when
+/// none does; one `ETag` (the JSON's hash) for both forms.
+async fn openapi_v2(
+    accept: Option<&str>,
+    headers: &http::HeaderMap,
+) -> Result<Response<Body>, ApiError> {
+    use api::openapi::{V2_PROTOBUF_CONTENT_TYPE, V2_PROTOBUF_DEPRECATED};
+    let offered: [(&str, &str); 3] = [
+        ("application/json", "application/json"),
+        (V2_PROTOBUF_DEPRECATED, V2_PROTOBUF_CONTENT_TYPE),
+        (V2_PROTOBUF_CONTENT_TYPE, V2_PROTOBUF_CONTENT_TYPE),
+    ];
+    let chosen = negotiation::accept_clauses(accept.unwrap_or("*/*"))
+        .into_iter()
+        .find_map(|(ty, sub)| {
+            offered.iter().find(|(offer, _)| {
+                let (oty, osub) = offer.split_once('/').unwrap_or((offer, ""));
+                (ty == "*" || ty == oty) && (sub == "*" || sub == osub)
+            })
+        });
+    let Some((offer, content_type)) = chosen else {
+        let mut r = response::raw(StatusCode::NOT_ACCEPTABLE, "text/plain; charset=utf-8", "");
+        r.headers_mut()
+            .insert(header::VARY, HeaderValue::from_static("Accept"));
+        return Ok(r);
+    };
+    let json = *offer == "application/json";
+    let body = tokio::task::spawn_blocking(move || {
+        if json {
+            api::openapi::v2_document()
+        } else {
+            api::openapi::v2_protobuf()
+        }
+    })
+    .await
+    .map_err(ApiError::internal)?;
+    let mut r = response::raw(StatusCode::OK, content_type, Bytes::from_static(body));
+    r.headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Accept"));
+    Ok(etag(r, api::openapi::v2_hash(), headers))
 }
 
 async fn json(v: &serde_json::Value) -> Response<Body> {

@@ -88,6 +88,36 @@ fn parse_ranges(accept: &str) -> Vec<MediaRange<'_>> {
         .collect()
 }
 
+/// The `(type, subtype)` of each clause of an `Accept` header, best first:
+/// by quality (`q`, default 1; clauses with `q=0` dropped), then the more
+/// specific (no `*`) first, else in header order (goautoneg's order, which
+/// kube-openapi's handlers use).
+pub fn accept_clauses(accept: &str) -> Vec<(&str, &str)> {
+    let mut clauses: Vec<(f64, usize, &str, &str)> = parse_ranges(accept)
+        .into_iter()
+        .filter_map(|r| {
+            let q = r
+                .params
+                .iter()
+                .find(|(k, _)| *k == "q")
+                .map_or(1.0, |(_, v)| v.parse::<f64>().unwrap_or(0.0));
+            let (ty, sub) = r.essence.split_once('/').unwrap_or((r.essence, "*"));
+            let (ty, sub) = (ty.trim(), sub.trim());
+            (q > 0.0 && !ty.is_empty()).then_some((
+                q,
+                usize::from(ty == "*") + usize::from(sub == "*"),
+                ty,
+                sub,
+            ))
+        })
+        .collect();
+    clauses.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    clauses
+        .into_iter()
+        .map(|(_, _, ty, sub)| (ty, sub))
+        .collect()
+}
+
 /// Choose the reply representation from an `Accept` header. `discovery` allows
 /// the aggregated discovery type (only `/api` and `/apis` serve it).
 pub fn negotiate(accept: Option<&str>, discovery: bool) -> Result<Output, ApiError> {

@@ -5,7 +5,8 @@
 //! - `/openapi/v3/<path>`: [`v3_document`], an OpenAPI 3.0 document per
 //!   group-version (what `kubectl apply`'s field-validation check, its
 //!   strategic merge patch, `kubectl explain` and helm read);
-//! - `/openapi/v2`: [`v2_document`], Swagger 2.0 JSON.
+//! - `/openapi/v2`: [`v2_document`], Swagger 2.0 JSON, and [`v2_protobuf`], the
+//!   same as gnostic's `openapi.v2.Document` message.
 //!
 //! Every document is built on first use and cached for the process lifetime
 //! (startup builds nothing). The index hashes every v3 document, so its first
@@ -18,6 +19,7 @@ mod params;
 mod paths;
 mod schema;
 mod v2;
+mod v2proto;
 mod v3;
 
 use std::collections::BTreeMap;
@@ -31,8 +33,13 @@ pub use schema::Dialect;
 /// `info.version` of the documents.
 pub const INFO_VERSION: &str = "v1.37.0";
 
-/// The Content-Type kubectl asks `/openapi/v2` for (it is only served as JSON).
+/// The Content-Type of `/openapi/v2` as protobuf. kubectl asks for the older
+/// spelling, [`V2_PROTOBUF_DEPRECATED`], which is answered with this one.
 pub const V2_PROTOBUF_CONTENT_TYPE: &str =
+    "application/com.github.proto-openapi.spec.v2.v1.0+protobuf";
+
+/// The older spelling of [`V2_PROTOBUF_CONTENT_TYPE`] (what kubectl sends).
+pub const V2_PROTOBUF_DEPRECATED: &str =
     "application/com.github.proto-openapi.spec.v2@v1.0+protobuf";
 
 /// A built v3 document: its JSON bytes and its hash.
@@ -126,6 +133,17 @@ pub fn v3_index() -> &'static [u8] {
 pub fn v2_document() -> &'static [u8] {
     static DOC: OnceLock<Vec<u8>> = OnceLock::new();
     DOC.get_or_init(|| serde_json::to_vec(&v2::document(Schema::builtin())).unwrap_or_default())
+}
+
+/// The `/openapi/v2` body as protobuf (gnostic's `openapi.v2.Document`),
+/// built on first use from the JSON body.
+pub fn v2_protobuf() -> &'static [u8] {
+    static DOC: OnceLock<Vec<u8>> = OnceLock::new();
+    DOC.get_or_init(|| {
+        serde_json::from_slice::<serde_json::Value>(v2_document())
+            .map(|doc| v2proto::encode(&doc))
+            .unwrap_or_default()
+    })
 }
 
 /// The hash of the `/openapi/v2` body (for an `ETag`).

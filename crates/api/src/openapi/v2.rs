@@ -1,9 +1,9 @@
 //! The Swagger 2.0 document (`/openapi/v2`): every served path and the
 //! definitions they reach, `$ref`s to `#/definitions/`.
 //!
-//! Served as JSON. kubectl asks for it only as a fallback when v3 is unusable
-//! and then wants protobuf (`application/com.github.proto-openapi.spec.v2@v1.0+protobuf`),
-//! which this does not produce: with a working v3, kubectl never gets here.
+//! Served as JSON, or as protobuf (`super::v2proto`) for kubectl, which reads
+//! it when it validates a List, when `kubectl edit` opens several objects, and
+//! as a fallback when v3 is unusable.
 
 use apimachinery::Schema;
 use serde_json::{Map, Value, json};

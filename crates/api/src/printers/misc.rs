@@ -565,41 +565,6 @@ pub fn csidriver_row(d: &Value, now: DateTime<Utc>) -> Vec<Value> {
     ]
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hpa_targets_like_kubectl() {
-        let h = json!({"spec": {"scaleTargetRef": {"kind": "Deployment", "name": "nginx"}, "minReplicas": 3, "maxReplicas": 10,
-            "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 50}}}]},
-            "status": {"currentReplicas": 3}});
-        assert_eq!(hpa_targets(&h), "cpu: <unknown>/50%");
-        let now = Utc::now();
-        let row = hpa_row(&h, now);
-        assert_eq!(row[1], "Deployment/nginx");
-        assert_eq!(row[3], "3");
-        assert_eq!(row[4], 10);
-        let v1 = json!({"spec": {"targetCPUUtilizationPercentage": 80}, "status": {"currentCPUUtilizationPercentage": 12}});
-        assert_eq!(hpa_targets(&v1), "cpu: 12%/80%");
-    }
-
-    #[test]
-    fn bindings_and_ingress() {
-        let b = json!({"metadata": {"name": "rb"}, "roleRef": {"kind": "ClusterRole", "name": "view"},
-            "subjects": [{"kind": "ServiceAccount", "name": "default", "namespace": "ns"}, {"kind": "User", "name": "alice"}]});
-        let row = binding_row(&b, Utc::now());
-        assert_eq!(row[1], "ClusterRole/view");
-        assert_eq!(row[3], "alice");
-        assert_eq!(row[5], "ns/default");
-        let ing = json!({"metadata": {"name": "i"}, "spec": {"ingressClassName": "nginx", "rules": [{"host": "a.com"}, {}]}});
-        let row = ingress_row(&ing, Utc::now());
-        assert_eq!(row[1], "nginx");
-        assert_eq!(row[2], "a.com,*");
-        assert_eq!(row[4], "80");
-    }
-}
-
 /// APIService columns (kube-aggregator's printer).
 pub fn apiservice_columns() -> Vec<ColumnDefinition> {
     vec![
@@ -702,4 +667,39 @@ pub fn podtemplate_row(t: &Value, _now: DateTime<Utc>) -> Vec<Value> {
         json!(images),
         json!(labels),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hpa_targets_like_kubectl() {
+        let h = json!({"spec": {"scaleTargetRef": {"kind": "Deployment", "name": "nginx"}, "minReplicas": 3, "maxReplicas": 10,
+            "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 50}}}]},
+            "status": {"currentReplicas": 3}});
+        assert_eq!(hpa_targets(&h), "cpu: <unknown>/50%");
+        let now = Utc::now();
+        let row = hpa_row(&h, now);
+        assert_eq!(row[1], "Deployment/nginx");
+        assert_eq!(row[3], "3");
+        assert_eq!(row[4], 10);
+        let v1 = json!({"spec": {"targetCPUUtilizationPercentage": 80}, "status": {"currentCPUUtilizationPercentage": 12}});
+        assert_eq!(hpa_targets(&v1), "cpu: 12%/80%");
+    }
+
+    #[test]
+    fn bindings_and_ingress() {
+        let b = json!({"metadata": {"name": "rb"}, "roleRef": {"kind": "ClusterRole", "name": "view"},
+            "subjects": [{"kind": "ServiceAccount", "name": "default", "namespace": "ns"}, {"kind": "User", "name": "alice"}]});
+        let row = binding_row(&b, Utc::now());
+        assert_eq!(row[1], "ClusterRole/view");
+        assert_eq!(row[3], "alice");
+        assert_eq!(row[5], "ns/default");
+        let ing = json!({"metadata": {"name": "i"}, "spec": {"ingressClassName": "nginx", "rules": [{"host": "a.com"}, {}]}});
+        let row = ingress_row(&ing, Utc::now());
+        assert_eq!(row[1], "nginx");
+        assert_eq!(row[2], "a.com,*");
+        assert_eq!(row[4], "80");
+    }
 }

@@ -505,73 +505,6 @@ fn resource_name(name: &str, p: &FieldPath) -> ErrorList {
     errs
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn msgs(spec: Value) -> Vec<String> {
-        validate_pod_spec(&spec, &FieldPath::root("spec"))
-            .iter()
-            .map(|e| e.to_string())
-            .collect()
-    }
-
-    fn good() -> Value {
-        json!({"restartPolicy": "Always", "dnsPolicy": "ClusterFirst", "containers": [
-            {"name": "nginx", "image": "nginx", "imagePullPolicy": "Always", "terminationMessagePolicy": "File",
-             "ports": [{"containerPort": 80, "protocol": "TCP", "name": "http"}]}]})
-    }
-
-    #[test]
-    fn valid_spec_passes() {
-        assert_eq!(msgs(good()), Vec::<String>::new());
-    }
-
-    #[test]
-    fn container_errors() {
-        let mut s = good();
-        s["containers"][0]["image"] = json!("");
-        s["containers"][0]["ports"][0]["containerPort"] = json!(70000);
-        s["containers"][0]["ports"][0]["protocol"] = json!("ICMP");
-        s["containers"][0]["resources"] =
-            json!({"limits": {"cpu": "500m"}, "requests": {"cpu": "1"}});
-        s["containers"][0]["livenessProbe"] = json!({"periodSeconds": -1});
-        let m = msgs(s);
-        assert!(
-            m.contains(&"spec.containers[0].image: Required value".to_string()),
-            "{m:?}"
-        );
-        assert!(m.contains(&"spec.containers[0].ports[0].containerPort: Invalid value: 70000: must be between 1 and 65535, inclusive".to_string()));
-        assert!(m.contains(&"spec.containers[0].ports[0].protocol: Unsupported value: \"ICMP\": supported values: \"SCTP\", \"TCP\", \"UDP\"".to_string()));
-        assert!(m.contains(&"spec.containers[0].resources.requests: Invalid value: \"1\": must be less than or equal to cpu limit of 500m".to_string()));
-        assert!(
-            m.contains(
-                &"spec.containers[0].livenessProbe: Required value: must specify a handler type"
-                    .to_string()
-            )
-        );
-        assert!(m.contains(&"spec.containers[0].livenessProbe.periodSeconds: Invalid value: -1: must be greater than or equal to 0".to_string()));
-    }
-
-    #[test]
-    fn duplicates_and_mounts() {
-        let mut s = good();
-        let c = s["containers"][0].clone();
-        s["containers"].as_array_mut().unwrap().push(c);
-        s["containers"][0]["volumeMounts"] = json!([{"name": "data", "mountPath": "/d"}]);
-        let m = msgs(s);
-        assert!(m.contains(&"spec.containers[1].name: Duplicate value: \"nginx\"".to_string()));
-        assert!(
-            m.contains(&"spec.containers[0].volumeMounts[0].name: Not found: \"data\"".to_string())
-        );
-        assert_eq!(
-            msgs(json!({"restartPolicy": "Always", "dnsPolicy": "ClusterFirst"})),
-            vec!["spec.containers: Required value"]
-        );
-    }
-}
-
 /// The fields an ephemeral container may not set (upstream's allow-list, inverted).
 const EPHEMERAL_FORBIDDEN: &[&str] = &[
     "ports",
@@ -659,4 +592,71 @@ pub fn validate_ephemeral_containers_update(new: &Value, old: &Value) -> ErrorLi
         }
     }
     errs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn msgs(spec: Value) -> Vec<String> {
+        validate_pod_spec(&spec, &FieldPath::root("spec"))
+            .iter()
+            .map(|e| e.to_string())
+            .collect()
+    }
+
+    fn good() -> Value {
+        json!({"restartPolicy": "Always", "dnsPolicy": "ClusterFirst", "containers": [
+            {"name": "nginx", "image": "nginx", "imagePullPolicy": "Always", "terminationMessagePolicy": "File",
+             "ports": [{"containerPort": 80, "protocol": "TCP", "name": "http"}]}]})
+    }
+
+    #[test]
+    fn valid_spec_passes() {
+        assert_eq!(msgs(good()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn container_errors() {
+        let mut s = good();
+        s["containers"][0]["image"] = json!("");
+        s["containers"][0]["ports"][0]["containerPort"] = json!(70000);
+        s["containers"][0]["ports"][0]["protocol"] = json!("ICMP");
+        s["containers"][0]["resources"] =
+            json!({"limits": {"cpu": "500m"}, "requests": {"cpu": "1"}});
+        s["containers"][0]["livenessProbe"] = json!({"periodSeconds": -1});
+        let m = msgs(s);
+        assert!(
+            m.contains(&"spec.containers[0].image: Required value".to_string()),
+            "{m:?}"
+        );
+        assert!(m.contains(&"spec.containers[0].ports[0].containerPort: Invalid value: 70000: must be between 1 and 65535, inclusive".to_string()));
+        assert!(m.contains(&"spec.containers[0].ports[0].protocol: Unsupported value: \"ICMP\": supported values: \"SCTP\", \"TCP\", \"UDP\"".to_string()));
+        assert!(m.contains(&"spec.containers[0].resources.requests: Invalid value: \"1\": must be less than or equal to cpu limit of 500m".to_string()));
+        assert!(
+            m.contains(
+                &"spec.containers[0].livenessProbe: Required value: must specify a handler type"
+                    .to_string()
+            )
+        );
+        assert!(m.contains(&"spec.containers[0].livenessProbe.periodSeconds: Invalid value: -1: must be greater than or equal to 0".to_string()));
+    }
+
+    #[test]
+    fn duplicates_and_mounts() {
+        let mut s = good();
+        let c = s["containers"][0].clone();
+        s["containers"].as_array_mut().unwrap().push(c);
+        s["containers"][0]["volumeMounts"] = json!([{"name": "data", "mountPath": "/d"}]);
+        let m = msgs(s);
+        assert!(m.contains(&"spec.containers[1].name: Duplicate value: \"nginx\"".to_string()));
+        assert!(
+            m.contains(&"spec.containers[0].volumeMounts[0].name: Not found: \"data\"".to_string())
+        );
+        assert_eq!(
+            msgs(json!({"restartPolicy": "Always", "dnsPolicy": "ClusterFirst"})),
+            vec!["spec.containers: Required value"]
+        );
+    }
 }
