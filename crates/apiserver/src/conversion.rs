@@ -35,13 +35,51 @@ fn rename(mut v: Value, api_version: &str, forward: bool) -> Value {
     v
 }
 
+/// A legacy event (created through core/v1 without `eventTime`) served as
+/// events.k8s.io/v1 gets its first timestamp (else its creation time) as
+/// `eventTime`, with microseconds. Deviation: upstream writes `"eventTime":
+/// null`, which its own published schema marks required and which typed
+/// clients (the official Python client) refuse, so such a list cannot be read.
+fn legacy_event_time(e: &mut Value) {
+    if e.get("eventTime").is_some_and(|t| !t.is_null()) {
+        return;
+    }
+    let when = e
+        .get("deprecatedFirstTimestamp")
+        .or_else(|| e.pointer("/metadata/creationTimestamp"))
+        .and_then(Value::as_str)
+        .and_then(|t| t.strip_suffix('Z'))
+        .map(|t| format!("{}.000000Z", t.split('.').next().unwrap_or(t)));
+    if let (Some(m), Some(t)) = (e.as_object_mut(), when) {
+        m.insert("eventTime".into(), json!(t));
+    }
+}
+
+/// A legacy event's `series` served as events.k8s.io/v1, whose series needs a
+/// count and a last observed time: Go writes `0` for the count; for the time
+/// (which Go writes `null`) the event time stands in, as in [`legacy_event_time`].
+fn legacy_event_series(e: &mut Value) {
+    let time = e.get("eventTime").cloned();
+    if let Some(s) = e.get_mut("series").and_then(Value::as_object_mut) {
+        s.entry("count").or_insert(json!(0));
+        if s.get("lastObservedTime").is_none_or(Value::is_null)
+            && let Some(t) = time
+        {
+            s.insert("lastObservedTime".into(), t);
+        }
+    }
+}
+
 /// Stored -> served (HPA v2 -> v1; core Event -> events.k8s.io Event).
 pub fn to_served(res: &ResourceInfo, mut v: Value) -> Value {
     if !needs(res) {
         return v;
     }
     if res.group == "events.k8s.io" {
-        return rename(v, "events.k8s.io/v1", true);
+        let mut e = rename(v, "events.k8s.io/v1", true);
+        legacy_event_time(&mut e);
+        legacy_event_series(&mut e);
+        return e;
     }
     v["apiVersion"] = json!("autoscaling/v1");
     let metrics = v.pointer("/spec/metrics").cloned();
@@ -60,6 +98,10 @@ pub fn to_served(res: &ResourceInfo, mut v: Value) -> Value {
     }
     let current = v.pointer("/status/currentMetrics").cloned();
     if let Some(status) = v.get_mut("status").and_then(Value::as_object_mut) {
+        // v1's replica counts have no omitempty: Go writes them even when 0
+        for f in ["currentReplicas", "desiredReplicas"] {
+            status.entry(f).or_insert(json!(0));
+        }
         status.remove("currentMetrics");
         status.remove("conditions");
         if let Some(Value::Array(ms)) = &current {

@@ -236,22 +236,21 @@ pub async fn create_object(
     if !service && !generated {
         return rest.objects().create(obj).await.map(Created::Stored);
     }
-    if !service {
-        // a generated name that is taken is generated again (upstream's RetryGenerateName)
-        let mut attempt = 1;
-        loop {
-            match rest.objects().create(obj.clone()).await {
-                Err(e) if e.code == 409 && attempt < NAME_GENERATION_ATTEMPTS => {
-                    attempt += 1;
-                    meta::set_meta(&mut obj, "name", None);
-                    generate_name(rest, &mut obj);
-                }
-                other => return other.map(Created::Stored),
+    // a generated name that is taken is generated again (upstream's
+    // RetryGenerateName); a Service keeps what it was allocated across the
+    // attempts and gives it back if none succeeds
+    let mut attempt = 1;
+    let created = loop {
+        match rest.objects().create(obj.clone()).await {
+            Err(e) if generated && e.code == 409 && attempt < NAME_GENERATION_ATTEMPTS => {
+                attempt += 1;
+                meta::set_meta(&mut obj, "name", None);
+                generate_name(rest, &mut obj);
             }
+            other => break other,
         }
-    }
-    let created = rest.objects().create(obj.clone()).await;
-    if created.is_err() {
+    };
+    if service && created.is_err() {
         super::service_alloc::release(rest.server, &obj).await;
     }
     created.map(Created::Stored)

@@ -5,5 +5,6 @@ mod bootstrap;
 mod bytes;
 mod hardening;
 mod harness;
+mod kinds;
 mod rest_semantics;
 mod watch_semantics;

@@ -409,6 +409,65 @@ async fn a_taken_generated_name_is_generated_again() {
 }
 
 #[tokio::test]
+async fn a_service_with_a_taken_generated_name_keeps_its_allocation_or_returns_it() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let api = crate::harness::Api::new().await;
+    let coll = "/api/v1/namespaces/default/services";
+    let svc = |ip: &str| {
+        serde_json::json!({"apiVersion": "v1", "kind": "Service", "metadata": {"generateName": "s-"},
+            "spec": {"type": "NodePort", "clusterIP": ip, "ports": [{"port": 80, "nodePort": 30080}]}})
+    };
+    *api.server.name_suffix.write() = Arc::new(|| "aaaaa".to_string());
+    let r = api
+        .call(http::Method::POST, coll, Some(svc("10.43.0.10")))
+        .await;
+    assert_eq!(
+        (r.code, r.body["metadata"]["name"].as_str()),
+        (201, Some("s-aaaaa")),
+        "{}",
+        r.body
+    );
+    // a collision, then a free name: created, with what it asked for
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
+    *api.server.name_suffix.write() = Arc::new(move || {
+        if c.fetch_add(1, Ordering::SeqCst) < 1 {
+            "aaaaa".into()
+        } else {
+            "bbbbb".into()
+        }
+    });
+    let mut second = svc("10.43.0.11");
+    second["spec"]["ports"][0]["nodePort"] = serde_json::json!(30081);
+    let r = api.call(http::Method::POST, coll, Some(second)).await;
+    assert_eq!(
+        (r.code, r.body["metadata"]["name"].as_str()),
+        (201, Some("s-bbbbb")),
+        "{}",
+        r.body
+    );
+    assert_eq!(r.body["spec"]["clusterIP"], "10.43.0.11");
+    // every attempt collides: 409, and the IP and node port it was given are free again
+    *api.server.name_suffix.write() = Arc::new(|| "aaaaa".to_string());
+    let mut third = svc("10.43.0.12");
+    third["spec"]["ports"][0]["nodePort"] = serde_json::json!(30082);
+    let r = api
+        .call(http::Method::POST, coll, Some(third.clone()))
+        .await;
+    assert_eq!(
+        (r.code, r.body["reason"].as_str()),
+        (409, Some("AlreadyExists")),
+        "{}",
+        r.body
+    );
+    *api.server.name_suffix.write() = Arc::new(|| "ccccc".to_string());
+    let r = api.call(http::Method::POST, coll, Some(third)).await;
+    assert_eq!(r.code, 201, "{}", r.body);
+    assert_eq!(r.body["spec"]["clusterIP"], "10.43.0.12");
+}
+
+#[tokio::test]
 async fn yaml_sent_as_json_is_unrecognized_in_upstreams_words() {
     let api = crate::harness::Api::new().await;
     let r = api

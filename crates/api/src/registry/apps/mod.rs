@@ -1,6 +1,7 @@
 //! Strategies of the `apps` group (and the core ReplicationController, which
 //! shares the ReplicaSet rules), plus the workload helpers batch reuses.
 
+pub mod controllerrevision;
 pub mod daemonset;
 pub mod deployment;
 pub mod replicaset;
@@ -46,25 +47,27 @@ pub fn validate_selector_and_template(spec: &Value, kind: &str, restart_always: 
         Some(t) => {
             errs.extend(validate_pod_template(t, &tp));
             if restart_always {
-                errs.extend(one_of(
-                    str_at(t, &["spec", "restartPolicy"]),
-                    &["Always"],
-                    true,
-                    &tp.child("spec").child("restartPolicy"),
-                ));
-            }
-            if restart_always
-                && get(t, &["spec", "activeDeadlineSeconds"]).is_some_and(|v| !v.is_null())
-            {
-                errs.push(FieldError::forbidden(
-                    &tp.child("spec").child("activeDeadlineSeconds"),
-                    format!(
-                        "activeDeadlineSeconds in {} is not Supported",
-                        workload_kind(kind)
-                    ),
-                ));
+                errs.extend(validate_restart_always(t, &tp, workload_kind(kind)));
             }
         }
+    }
+    errs
+}
+
+/// A workload's pods restart always and have no deadline (`kind` names the
+/// workload in the message, as upstream: `ReplicaSet`, `ReplicationController`).
+pub fn validate_restart_always(template: &Value, tp: &FieldPath, kind: &str) -> ErrorList {
+    let mut errs = one_of(
+        str_at(template, &["spec", "restartPolicy"]),
+        &["Always"],
+        true,
+        &tp.child("spec").child("restartPolicy"),
+    );
+    if get(template, &["spec", "activeDeadlineSeconds"]).is_some_and(|v| !v.is_null()) {
+        errs.push(FieldError::forbidden(
+            &tp.child("spec").child("activeDeadlineSeconds"),
+            format!("activeDeadlineSeconds in {kind} is not Supported"),
+        ));
     }
     errs
 }

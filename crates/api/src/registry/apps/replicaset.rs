@@ -121,6 +121,11 @@ fn validate_rc_spec(spec: &Value) -> ErrorList {
                 ));
             }
             errs.extend(validate_pod_template(t, &sp.child("template")));
+            errs.extend(super::validate_restart_always(
+                t,
+                &sp.child("template"),
+                "ReplicationController",
+            ));
         }
     }
     errs

@@ -28,13 +28,86 @@ pub fn default_pvc(obj: &mut Value) {
     default_zero(obj_mut(obj, "status"), "phase", json!("Pending"));
 }
 
-fn validate_access_modes(spec: &Value, p: &FieldPath) -> ErrorList {
+/// The volume sources a PersistentVolume may name (exactly one).
+const PV_SOURCES: &[&str] = &[
+    "hostPath",
+    "gcePersistentDisk",
+    "awsElasticBlockStore",
+    "glusterfs",
+    "nfs",
+    "rbd",
+    "quobyte",
+    "cinder",
+    "cephfs",
+    "fc",
+    "flocker",
+    "flexVolume",
+    "azureFile",
+    "vsphereVolume",
+    "azureDisk",
+    "photonPersistentDisk",
+    "portworxVolume",
+    "scaleIO",
+    "local",
+    "storageos",
+    "csi",
+    "iscsi",
+];
+
+/// `spec.volumeMode` (PVs and PVCs), when set.
+fn validate_volume_mode(spec: &Value, p: &FieldPath) -> ErrorList {
+    match spec.get("volumeMode").and_then(Value::as_str) {
+        Some(m) if !m.is_empty() && m != "Block" && m != "Filesystem" => {
+            vec![FieldError::not_supported(
+                &p.child("volumeMode"),
+                m,
+                &["Block", "Filesystem"],
+            )]
+        }
+        _ => ErrorList::new(),
+    }
+}
+
+/// A PV's reclaim policy, volume mode and its one volume source.
+fn validate_pv_spec(spec: &Value, p: &FieldPath) -> ErrorList {
+    let mut errs = validate_volume_mode(spec, p);
+    if let Some(r) = spec
+        .get("persistentVolumeReclaimPolicy")
+        .and_then(Value::as_str)
+        .filter(|r| !r.is_empty() && !["Delete", "Recycle", "Retain"].contains(r))
+    {
+        errs.push(FieldError::not_supported(
+            &p.child("persistentVolumeReclaimPolicy"),
+            r,
+            &["Delete", "Recycle", "Retain"],
+        ));
+    }
+    let sources: Vec<&str> = PV_SOURCES
+        .iter()
+        .copied()
+        .filter(|s| spec.get(*s).is_some_and(|v| !v.is_null()))
+        .collect();
+    match sources.as_slice() {
+        [] => errs.push(FieldError::required(p, "must specify a volume type")),
+        [_] => {}
+        [_, more @ ..] => errs.extend(more.iter().map(|s| {
+            FieldError::forbidden(&p.child(s), "may not specify more than 1 volume type")
+        })),
+    }
+    errs
+}
+
+fn validate_access_modes(spec: &Value, p: &FieldPath, claim: bool) -> ErrorList {
     let mut errs = ErrorList::new();
     let modes = arr_at(spec, &["accessModes"]);
     if modes.is_empty() {
         errs.push(FieldError::required(
             &p.child("accessModes"),
-            "at least 1 access mode is required",
+            if claim {
+                "at least 1 access mode is required"
+            } else {
+                ""
+            },
         ));
     }
     for m in modes {
@@ -52,7 +125,8 @@ fn validate_access_modes(spec: &Value, p: &FieldPath) -> ErrorList {
 
 /// Validate a PVC spec at `p`.
 pub fn validate_pvc_spec(spec: &Value, p: &FieldPath) -> ErrorList {
-    let mut errs = validate_access_modes(spec, p);
+    let mut errs = validate_access_modes(spec, p, true);
+    errs.extend(validate_volume_mode(spec, p));
     match get(spec, &["resources", "requests", "storage"]) {
         None => errs.push(FieldError::required(
             &p.child("resources").key("storage"),
@@ -149,7 +223,8 @@ impl Strategy for PvStrategy {
         let mut errs = validate_object_meta(obj, false, NameRule::Dns1123Subdomain);
         let spec = obj.get("spec").cloned().unwrap_or(Value::Null);
         let sp = FieldPath::root("spec");
-        errs.extend(validate_access_modes(&spec, &sp));
+        errs.extend(validate_access_modes(&spec, &sp, false));
+        errs.extend(validate_pv_spec(&spec, &sp));
         match obj_at(&spec, &["capacity"]).and_then(|c| c.get("storage")) {
             None => errs.push(FieldError::required(&sp.child("capacity"), "")),
             Some(q) => errs.extend(nonnegative_quantity(q, &sp.child("capacity").key("storage")).0),

@@ -1,11 +1,13 @@
-//! `events.k8s.io/v1` Events (upstream `pkg/apis/core/validation/events.go`, the strict rules
-//! for the new Events API; `core/v1` Events keep the generic, legacy ones): an event time,
+//! `events.k8s.io/v1` Events (upstream `pkg/apis/core/validation/events.go`: the rules
+//! every event passes, in `registry::core::event`, then the strict ones for the new
+//! Events API): an event time,
 //! a Normal/Warning type, the deprecated fields unset, a series with its count and last
 //! observed time; the event time may not change.
 
 use apimachinery::field::{ErrorList, FieldError, FieldPath};
 use serde_json::Value;
 
+use crate::registry::core::event::{LegacyEvent, validate_legacy};
 use crate::registry::{Generic, Strategy};
 use crate::validation::NameRule;
 
@@ -57,7 +59,9 @@ impl Strategy for EventStrategy {
         GENERIC.prepare_for_status_update(new, old)
     }
     fn validate(&self, obj: &Value) -> ErrorList {
-        let mut errs = GENERIC.validate(obj);
+        // upstream runs the rules every event passes (legacyValidateEvent) first
+        let mut errs = validate_legacy(&LegacyEvent::from_events_v1(obj), "reportingController");
+        errs.extend(GENERIC.validate(obj));
         errs.extend(series(obj));
         if !set(obj, "eventTime") {
             errs.push(FieldError::required(&FieldPath::root("eventTime"), ""));

@@ -95,12 +95,19 @@ fn validate_spec(spec: &Value) -> ErrorList {
         for (j, path) in arr_at(r, &["http", "paths"]).iter().enumerate() {
             let pp = rp.child("http").child("paths").index(j);
             let pt = str_at(path, &["pathType"]);
-            errs.extend(one_of(
-                pt,
-                &["Exact", "ImplementationSpecific", "Prefix"],
-                true,
-                &pp.child("pathType"),
-            ));
+            if path.get("pathType").is_none_or(Value::is_null) {
+                errs.push(FieldError::required(
+                    &pp.child("pathType"),
+                    "pathType must be specified",
+                ));
+            } else {
+                errs.extend(one_of(
+                    pt,
+                    &["Exact", "ImplementationSpecific", "Prefix"],
+                    true,
+                    &pp.child("pathType"),
+                ));
+            }
             let p = str_at(path, &["path"]);
             if pt != "ImplementationSpecific" && !p.starts_with('/') {
                 errs.push(FieldError::invalid(

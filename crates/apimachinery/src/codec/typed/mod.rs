@@ -362,29 +362,59 @@ impl Walker<'_> {
         for k in drop {
             map.shift_remove(&k);
         }
-        // a required struct field Go reads nothing (or `null`) for is its zero value, which
-        // the encoder writes (`"involvedObject":{}`): typed clients require it. Applied
-        // configurations are partial by design and are left as they are.
+        // a required field Go reads nothing (or `null`) for is its zero value, which the
+        // encoder writes (no `omitempty`): `"involvedObject":{}`, `"revision":0`, `"name":""`.
+        // Typed clients require these fields. A nil slice or map, which Go writes as
+        // `null`, is written empty here (`[]`, `{}`): the same value to Go, and a typed
+        // client refuses a `null` required field. Applied configurations are partial by
+        // design and are left as they are.
         if self.dialect != Dialect::Smd {
             for r in &def.required {
-                if map.contains_key(r) {
+                if map.contains_key(r) || is_required_pointer(&def.name, r) {
                     continue;
                 }
-                let is_struct = def.property(r).is_some_and(|p| match &p.ty {
-                    Type::Ref(n) => self.schema.definition(n).is_some_and(|d| {
-                        d.ty == Type::Object
-                            && !d.properties.is_empty()
-                            && !matches!(
-                                d.name.as_str(),
-                                TIME | MICRO_TIME | QUANTITY | INT_OR_STRING
-                            )
-                    }),
-                    _ => false,
-                });
-                if is_struct {
-                    map.insert(r.clone(), Value::Object(Map::new()));
+                if let Some(zero) = def.property(r).and_then(|p| self.zero_value(&p.ty, 0)) {
+                    map.insert(r.clone(), zero);
                 }
             }
+        }
+    }
+
+    /// The JSON Go's encoder writes for the zero value of a required field of type
+    /// `ty`; `None` where that is `null` or nothing a typed client reads as a value
+    /// (times, quantities, int-or-strings, bytes, free-form JSON).
+    fn zero_value(&self, ty: &Type, depth: usize) -> Option<Value> {
+        match ty {
+            Type::Ref(n) => {
+                let d = self.schema.definition(n)?;
+                match d.name.as_str() {
+                    TIME | MICRO_TIME | QUANTITY | INT_OR_STRING => None,
+                    _ if d.ty == Type::Object && !d.properties.is_empty() => {
+                        // a zero struct has its own required fields, zero too
+                        let mut m = Map::new();
+                        for r in &d.required {
+                            if depth >= 8 || is_required_pointer(&d.name, r) {
+                                continue;
+                            }
+                            let zero = d
+                                .property(r)
+                                .and_then(|p| self.zero_value(&p.ty, depth + 1));
+                            if let Some(z) = zero {
+                                m.insert(r.clone(), z);
+                            }
+                        }
+                        Some(Value::Object(m))
+                    }
+                    _ => None,
+                }
+            }
+            Type::String(Some(f)) if f == "byte" => None,
+            Type::String(_) => Some(Value::String(String::new())),
+            Type::Integer(_) | Type::Number => Some(Value::from(0)),
+            Type::Boolean => Some(Value::Bool(false)),
+            Type::Array(_) => Some(Value::Array(Vec::new())),
+            Type::Map(_) => Some(Value::Object(Map::new())),
+            Type::Object | Type::Scalar | Type::Any => None,
         }
     }
 
@@ -633,6 +663,32 @@ fn smd_error(at: &At<'_>, v: &Value, ty: &Type) -> String {
         other => go_value(other),
     };
     format!("{}: expected {want}, got {got}", at.smd_path())
+}
+
+/// The required fields (definition, property) whose Go type is a pointer: Go
+/// leaves them nil when the JSON has nothing, and validation tells a nil one
+/// apart (`spec.selector: Required value`), so no zero value is filled in.
+/// The schema does not say which fields are pointers; these were read from
+/// `k8s.io/api` v1.37's types.go (every other required struct, scalar, list or
+/// map field there is a value).
+pub const REQUIRED_POINTERS: &[(&str, &str)] = &[
+    ("io.k8s.api.apps.v1.DaemonSetSpec", "selector"),
+    ("io.k8s.api.apps.v1.DeploymentSpec", "selector"),
+    ("io.k8s.api.apps.v1.ReplicaSetSpec", "selector"),
+    ("io.k8s.api.apps.v1.StatefulSetSpec", "selector"),
+    (
+        "io.k8s.api.core.v1.ScaleIOPersistentVolumeSource",
+        "secretRef",
+    ),
+    ("io.k8s.api.core.v1.ScaleIOVolumeSource", "secretRef"),
+    ("io.k8s.api.networking.v1.IPAddressSpec", "parentRef"),
+    ("io.k8s.api.networking.v1.HTTPIngressPath", "pathType"),
+];
+
+fn is_required_pointer(def: &str, field: &str) -> bool {
+    REQUIRED_POINTERS
+        .iter()
+        .any(|(d, f)| *d == def && *f == field)
 }
 
 #[cfg(test)]

@@ -414,3 +414,44 @@ fn inline_structs_show_in_go_paths() {
         "json: cannot unmarshal number 1.5 into Go struct field HTTPGetAction.spec.containers.livenessProbe.ProbeHandler.httpGet.port of type int32"
     );
 }
+
+#[test]
+fn required_pointers_are_required_fields_of_the_schema() {
+    let schema = Schema::builtin();
+    for (def, field) in REQUIRED_POINTERS {
+        let d = schema.definition(def).unwrap_or_else(|| panic!("{def}"));
+        assert!(d.required.iter().any(|r| r == field), "{def}.{field}");
+    }
+}
+
+#[test]
+fn required_fields_get_go_zero_values_but_pointers_stay_unset() {
+    // a RoleBinding without roleRef, a container port without containerPort: the
+    // zero values Go writes; a null RawExtension is no value at all
+    let (r, v) = check(
+        ("apps", "v1", "ControllerRevision"),
+        json!({"metadata": {"name": "r"}, "data": null}),
+    );
+    assert_eq!(r, Ok(vec![]));
+    assert!(v.get("data").is_none());
+    let (_, v) = check(
+        ("rbac.authorization.k8s.io", "v1", "RoleBinding"),
+        json!({"metadata": {"name": "b"}, "roleRef": null}),
+    );
+    assert_eq!(v["roleRef"], json!({"kind": "", "name": ""}));
+    let (_, v) = check(
+        ("", "v1", "Pod"),
+        json!({"spec": {"containers": [{"ports": [{"protocol": "TCP"}]}]}}),
+    );
+    assert_eq!(
+        v["spec"]["containers"][0],
+        json!({"ports": [{"protocol": "TCP", "containerPort": 0}], "name": ""})
+    );
+    // a Deployment's selector is a pointer: left unset
+    let (_, v) = check(
+        ("apps", "v1", "Deployment"),
+        json!({"spec": {"selector": null}}),
+    );
+    assert!(v["spec"].get("selector").is_none(), "{v}");
+    assert!(v["spec"]["template"].is_object(), "{v}");
+}
