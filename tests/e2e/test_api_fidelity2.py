@@ -168,3 +168,44 @@ def test_openapi_v2_protobuf_for_kubectl(kubectl, api_client, ns, tmp_path):
     assert nm.status == 304 and nm.data == b""
     na = pool.request("GET", f"{host}/openapi/v2", headers={"Accept": "text/html"}, preload_content=True)
     assert na.status == 406
+
+
+def test_the_rest_over_http(kubectl, api_client, ns, tmp_path):
+    # (3) YAML on a raw create, as kubectl sends it
+    pod = tmp_path / "pod.yaml"
+    pod.write_text("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n")
+    r = kubectl("create", "--raw", "/api/v1/namespaces", "-f", str(pod), check=False)
+    assert r.returncode != 0
+    assert "the object provided is unrecognized (must be of type Namespace)" in r.stderr, r.stderr
+
+    # (4) a Node keeps the status it is created with; allocatable defaults to capacity
+    node = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": f"{ns}-node"},
+            "status": {"capacity": {"cpu": "2", "memory": "4Gi", "pods": "110"},
+                       "addresses": [{"type": "InternalIP", "address": "10.0.0.5"}]}}
+    code, st, _ = raw(api_client, "POST", "/api/v1/nodes", node, "application/json")
+    assert code == 201, st
+    assert st["status"]["allocatable"] == {"cpu": "2", "memory": "4Gi", "pods": "110"}, st["status"]
+    assert st["status"]["addresses"][0]["address"] == "10.0.0.5"
+    raw(api_client, "DELETE", f"/api/v1/nodes/{ns}-node")
+
+    # (8) fieldManager: printable, at most 128 characters
+    coll = f"/api/v1/namespaces/{ns}/configmaps"
+    code, st, _ = raw(api_client, "POST", coll + "?fieldManager=a%01b", cm("fm"), "application/json")
+    assert code == 422 and "fieldManager: Invalid value" in st["message"], st
+    code, st, _ = raw(api_client, "POST", coll + "?fieldManager=" + "m" * 129, cm("fm"), "application/json")
+    assert code == 422 and "may not be more than 128 bytes" in st["message"], st
+
+    # (13) a bad label selector names the parse failure once
+    code, st, _ = raw(api_client, "GET", coll + "?labelSelector=a%20in%20(b")
+    assert code == 400 and st["message"].count("unable to parse requirement") == 1, st
+
+    # (6) per-kind validation over HTTP: a RoleBinding needs a roleRef, an Endpoints
+    # address may not be loopback
+    rb = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "rb"}}
+    code, st, _ = raw(api_client, "POST", f"/apis/rbac.authorization.k8s.io/v1/namespaces/{ns}/rolebindings",
+                      rb, "application/json")
+    assert code == 422 and "roleRef.name: Required value" in st["message"], st
+    ep = {"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "ep"},
+          "subsets": [{"addresses": [{"ip": "127.0.0.1"}], "ports": [{"port": 80}]}]}
+    code, st, _ = raw(api_client, "POST", f"/api/v1/namespaces/{ns}/endpoints", ep, "application/json")
+    assert code == 422 and "may not be in the loopback range (127.0.0.0/8, ::1/128)" in st["message"], st

@@ -3,7 +3,8 @@
 For every kind with a create operation, bodies are generated from its published schema
 (seeded, so a run repeats exactly): mostly well-typed values, sometimes a `null`, a wrong
 type, an absent required field or an out-of-range number. Each body is created, and some
-accepted objects are then merge-patched with another generated body. Afterwards:
+accepted objects are then patched (merge or strategic) or replaced by another generated
+body. Afterwards:
 
 - no request got a 5xx;
 - every stored object validates against the schema the server publishes for its kind;
@@ -215,11 +216,21 @@ def test_fuzzed_writes_leave_only_valid_objects(fuzz_server):
             if r.status != 201:
                 continue
             accepted += 1
-            if rnd.random() < 0.3:
-                name = json.loads(r.data)["metadata"]["name"]
+            created = json.loads(r.data)
+            name = created["metadata"]["name"]
+            roll = rnd.random()
+            if roll < 0.3:
+                # a patch of another generated body, merge or strategic
                 patch = gen.obj(top, 1)
                 patch.pop("metadata", None)
-                send("PATCH", f"{path}/{name}", patch, "application/merge-patch+json")
+                ct = rnd.choice(["application/merge-patch+json", "application/strategic-merge-patch+json"])
+                send("PATCH", f"{path}/{name}", patch, ct)
+            elif roll < 0.4:
+                # a replacement by another generated body
+                put = gen.obj(top, 0)
+                put["apiVersion"], put["kind"] = api_version, k["gvk"]["kind"]
+                put["metadata"] = {"name": name, "resourceVersion": created["metadata"]["resourceVersion"]}
+                send("PUT", f"{path}/{name}", put)
 
     assert not server_errors, server_errors[:5]
     assert accepted > len(ks) * 3, accepted

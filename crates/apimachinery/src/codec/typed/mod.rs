@@ -487,6 +487,11 @@ impl Walker<'_> {
                 QUANTITY => Value::String("0".into()),
                 INT_OR_STRING => Value::from(0),
                 _ => match self.schema.definition(n) {
+                    // a zero struct has its required fields, zero too (not in an
+                    // applied configuration, which is partial by design)
+                    Some(d) if d.ty == Type::Object && self.dialect != Dialect::Smd => self
+                        .zero_value(ty, 0)
+                        .unwrap_or_else(|| Value::Object(Map::new())),
                     Some(d) if d.ty == Type::Object => Value::Object(Map::new()),
                     Some(d) => self.zero(&d.ty),
                     None => Value::Null,

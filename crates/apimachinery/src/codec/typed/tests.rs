@@ -222,7 +222,7 @@ fn nulls_become_what_go_keeps() {
         obj["spec"]["containers"][0]["resources"]["limits"]["cpu"],
         "0"
     );
-    assert_eq!(obj["spec"]["containers"][1], json!({}));
+    assert_eq!(obj["spec"]["containers"][1], json!({"name": ""}));
     assert!(obj["spec"].get("nodeName").is_none());
 }
 
@@ -447,6 +447,12 @@ fn required_fields_get_go_zero_values_but_pointers_stay_unset() {
         v["spec"]["containers"][0],
         json!({"ports": [{"protocol": "TCP", "containerPort": 0}], "name": ""})
     );
+    // a null list element is a zero struct, with its required fields
+    let (_, v) = check(
+        ("storage.k8s.io", "v1", "CSIDriver"),
+        json!({"metadata": {"name": "d"}, "spec": {"tokenRequests": [null]}}),
+    );
+    assert_eq!(v["spec"]["tokenRequests"], json!([{"audience": ""}]));
     // a Deployment's selector is a pointer: left unset
     let (_, v) = check(
         ("apps", "v1", "Deployment"),
