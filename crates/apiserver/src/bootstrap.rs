@@ -395,48 +395,104 @@ fn aggregated_rules(roles: &[Value], i: usize) -> Option<Vec<Value>> {
     Some(rules)
 }
 
-/// The `default/kubernetes` Endpoints and EndpointSlice, and the Service's target port,
-/// as upstream's API server keeps them itself (no controller manager needed): this
-/// server's advertised address is added (other servers' addresses on the same store are
-/// kept) and the port named `https` is the one it serves on.
-pub async fn add_own_endpoint(server: &ApiServer, ip: std::net::IpAddr, port: u16) -> Result<()> {
-    own_endpoint(server, ip, port, true).await
+/// Where each API server keeps its lease on a place in `default/kubernetes` (upstream's
+/// `/masterleases/<ip>`, which its lease endpoint reconciler reads).
+const MASTER_LEASES: &str = "/registry/masterleases/";
+
+/// How long a server's lease lasts unless renewed (upstream's master lease TTL).
+pub const MASTER_LEASE_TTL: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// How often a running server renews its lease and reconciles `default/kubernetes`
+/// (upstream's endpoint reconcile interval).
+pub const ENDPOINT_RECONCILE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(10);
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
-/// Take this server's address out of `default/kubernetes` (a clean shutdown), so clients
-/// that read the Endpoints do not try a server that is gone.
+/// Take (or renew) the lease of the server at `ip`, valid until `expires_at_ms`.
+pub async fn put_master_lease(
+    server: &ApiServer,
+    ip: std::net::IpAddr,
+    expires_at_ms: i64,
+) -> Result<()> {
+    let lease = json!({"ip": ip.to_string(), "expiresAtMs": expires_at_ms});
+    server
+        .store
+        .txn(TxnRequest::put(
+            format!("{MASTER_LEASES}{ip}"),
+            serde_json::to_vec(&lease)?,
+        ))
+        .await?;
+    Ok(())
+}
+
+/// The `default/kubernetes` Endpoints and EndpointSlice, and the Service's target port,
+/// as upstream's API server keeps them itself (no controller manager needed), with its
+/// lease endpoint reconciler: this server takes (or renews) a lease for its advertised
+/// address, and the addresses are those of every server whose lease has not expired
+/// (servers sharing the store each appear once; a server that died without removing
+/// itself drops out once its lease runs out). The port named `https` is the one this
+/// server serves on. Called at start and every [`ENDPOINT_RECONCILE_INTERVAL`].
+pub async fn add_own_endpoint(server: &ApiServer, ip: std::net::IpAddr, port: u16) -> Result<()> {
+    let ttl = i64::try_from(MASTER_LEASE_TTL.as_millis()).unwrap_or(i64::MAX);
+    put_master_lease(server, ip, now_ms() + ttl).await?;
+    own_endpoint(server, port, true).await
+}
+
+/// Give up this server's lease and take its address out of `default/kubernetes` (a clean
+/// shutdown), so clients that read the Endpoints do not try a server that is gone.
 pub async fn remove_own_endpoint(
     server: &ApiServer,
     ip: std::net::IpAddr,
     port: u16,
 ) -> Result<()> {
-    own_endpoint(server, ip, port, false).await
+    server
+        .store
+        .txn(TxnRequest::delete(format!("{MASTER_LEASES}{ip}")))
+        .await?;
+    own_endpoint(server, port, false).await
 }
 
-async fn own_endpoint(
-    server: &ApiServer,
-    ip: std::net::IpAddr,
-    port: u16,
-    add: bool,
-) -> Result<()> {
-    let ip = ip.to_string();
-    let ports = json!([{"name": "https", "port": port, "protocol": "TCP"}]);
-    // the addresses to keep: the current ones, with or without this server's
-    let with = |current: &[String]| -> Vec<String> {
-        let mut v: Vec<String> = current.iter().filter(|a| **a != ip).cloned().collect();
-        if add {
-            v.push(ip.clone());
+/// The addresses whose lease is live, sorted; expired leases are deleted on the way.
+async fn leased_ips(server: &ApiServer) -> Result<Vec<String>> {
+    let now = now_ms();
+    let range = server
+        .store
+        .range(storage::RangeRequest::prefix(MASTER_LEASES.as_bytes()))
+        .await?;
+    let mut live = Vec::new();
+    for kv in range.kvs {
+        let lease: Value = serde_json::from_slice(&kv.value).unwrap_or(Value::Null);
+        match (lease["ip"].as_str(), lease["expiresAtMs"].as_i64()) {
+            (Some(ip), Some(t)) if t > now => live.push(ip.to_string()),
+            _ => {
+                // only if nobody renewed it meanwhile
+                let gone = TxnRequest {
+                    compare: vec![Compare::ModRevision {
+                        key: kv.key.to_vec(),
+                        equals: kv.mod_revision,
+                    }],
+                    success: vec![TxnOp::Delete {
+                        key: kv.key.to_vec(),
+                    }],
+                    failure: vec![],
+                };
+                server.store.txn(gone).await?;
+            }
         }
-        v.sort();
-        v
-    };
+    }
+    live.sort();
+    live.dedup();
+    Ok(live)
+}
+
+async fn own_endpoint(server: &ApiServer, port: u16, add: bool) -> Result<()> {
+    let ports = json!([{"name": "https", "port": port, "protocol": "TCP"}]);
+    let ips = leased_ips(server).await?;
     let ep_res = resource("", "endpoints");
-    let current = endpoint_ips(
-        server,
-        &format!("{}default/kubernetes", ep_res.key_prefix()),
-    )
-    .await?;
-    let ips = with(&current);
     let subsets = if ips.is_empty() {
         json!([])
     } else {
@@ -490,19 +546,4 @@ fn replace_fields(current: &Value, desired: &Value) -> Option<Value> {
     }
     merge_map(&mut v, desired, "labels");
     (v != *current).then_some(v)
-}
-
-/// The addresses in a stored Endpoints' subsets.
-async fn endpoint_ips(server: &ApiServer, key: &str) -> Result<Vec<String>> {
-    let Some(kv) = server.store.get(key.as_bytes()).await? else {
-        return Ok(vec![]);
-    };
-    let v: Value = serde_json::from_slice(&kv.value)?;
-    Ok(v["subsets"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|s| s["addresses"].as_array().into_iter().flatten())
-        .filter_map(|a| a["ip"].as_str().map(str::to_string))
-        .collect())
 }

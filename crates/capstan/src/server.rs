@@ -72,6 +72,23 @@ pub async fn run(args: ServerArgs) -> Result<()> {
     apiserver::bootstrap::add_own_endpoint(&server, advertise, running.addr.port())
         .await
         .context("cannot write the default/kubernetes endpoints")?;
+    // renew this server's lease on its place in default/kubernetes, and drop servers
+    // whose lease ran out (upstream's lease endpoint reconciler)
+    let reconciler = {
+        let (server, port) = (server.clone(), running.addr.port());
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(apiserver::bootstrap::ENDPOINT_RECONCILE_INTERVAL);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                if let Err(e) =
+                    apiserver::bootstrap::add_own_endpoint(&server, advertise, port).await
+                {
+                    tracing::warn!(error = %e, "cannot reconcile the default/kubernetes endpoints");
+                }
+            }
+        })
+    };
 
     let kubeconfig = args
         .write_kubeconfig
@@ -93,6 +110,7 @@ pub async fn run(args: ServerArgs) -> Result<()> {
 
     wait_for_signal().await;
     tracing::info!("shutting down");
+    reconciler.abort();
     if let Err(e) =
         apiserver::bootstrap::remove_own_endpoint(&server, advertise, running.addr.port()).await
     {

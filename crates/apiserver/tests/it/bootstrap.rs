@@ -390,3 +390,48 @@ async fn the_servers_own_endpoints() {
         json!([{"addresses": ["10.0.0.2"], "conditions": {"ready": true}}])
     );
 }
+
+#[tokio::test]
+async fn servers_whose_lease_ran_out_drop_out_of_the_endpoints() {
+    let api = Api::new().await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    // another server on the same store, alive; a third that died 20 s ago
+    let alive: std::net::IpAddr = "10.0.0.7".parse().unwrap();
+    let dead: std::net::IpAddr = "10.0.0.9".parse().unwrap();
+    apiserver::bootstrap::put_master_lease(&api.server, alive, now + 10_000)
+        .await
+        .unwrap();
+    apiserver::bootstrap::put_master_lease(&api.server, dead, now - 5_000)
+        .await
+        .unwrap();
+    let me: std::net::IpAddr = "10.0.0.1".parse().unwrap();
+    apiserver::bootstrap::add_own_endpoint(&api.server, me, 6443)
+        .await
+        .unwrap();
+    let ep = get(&api, "/api/v1/namespaces/default/endpoints/kubernetes").await;
+    assert_eq!(
+        ep.body["subsets"][0]["addresses"],
+        json!([{"ip": "10.0.0.1"}, {"ip": "10.0.0.7"}]),
+        "{}",
+        ep.body
+    );
+    // the expired lease is gone from the store too
+    let leases = api
+        .store
+        .range(storage::RangeRequest::prefix("/registry/masterleases/"))
+        .await
+        .unwrap();
+    assert_eq!(leases.kvs.len(), 2);
+    // renewing (the periodic reconcile) changes nothing
+    apiserver::bootstrap::add_own_endpoint(&api.server, me, 6443)
+        .await
+        .unwrap();
+    let again = get(&api, "/api/v1/namespaces/default/endpoints/kubernetes").await;
+    assert_eq!(
+        again.body["metadata"]["resourceVersion"],
+        ep.body["metadata"]["resourceVersion"]
+    );
+}
