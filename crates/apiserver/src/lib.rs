@@ -16,6 +16,7 @@ pub mod managed;
 pub mod meta;
 pub mod metrics;
 pub mod negotiation;
+pub mod node_authz;
 pub mod partial;
 pub mod patching;
 pub mod pki;

@@ -126,25 +126,7 @@ pub fn ensure(dir: &Path, extra_sans: &[String]) -> Result<Pki> {
         let _ = fs::remove_file(&paths.admin_cert);
         (key, cert.pem())
     };
-    let ca_params = {
-        let mut p = CertificateParams::new(Vec::<String>::new())?;
-        // The issuer name must match the CA certificate's subject exactly.
-        let parsed = x509_parser::pem::parse_x509_pem(ca_cert_pem.as_bytes())
-            .map_err(|e| anyhow::anyhow!("bad CA certificate: {e}"))?
-            .1;
-        let x = parsed
-            .parse_x509()
-            .map_err(|e| anyhow::anyhow!("bad CA certificate: {e}"))?;
-        let cn = x
-            .subject()
-            .iter_common_name()
-            .next()
-            .and_then(|c| c.as_str().ok())
-            .unwrap_or("capstan-server-ca");
-        p.distinguished_name = dn(cn, None);
-        p.key_usages = vec![KeyUsagePurpose::KeyCertSign];
-        p
-    };
+    let ca_params = issuer_params(&ca_cert_pem)?;
     let issuer = Issuer::new(ca_params, &ca_key);
 
     let mut sans: Vec<String> = vec![
@@ -186,18 +168,9 @@ pub fn ensure(dir: &Path, extra_sans: &[String]) -> Result<Pki> {
         write_private(&paths.serving_cert, &cert.pem())?;
     }
     if !(paths.admin_cert.exists() && paths.admin_key.exists()) {
-        let key = KeyPair::generate()?;
-        let mut p = CertificateParams::new(Vec::<String>::new())?;
-        p.distinguished_name = dn("admin", Some("system:masters"));
-        p.key_usages = vec![
-            KeyUsagePurpose::DigitalSignature,
-            KeyUsagePurpose::KeyEncipherment,
-        ];
-        p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
-        validity(&mut p, 1);
-        let cert = p.signed_by(&key, &issuer)?;
-        write_private(&paths.admin_key, &key.serialize_pem())?;
-        write_private(&paths.admin_cert, &cert.pem())?;
+        let (cert, key) = client_cert(&issuer, "admin", "system:masters")?;
+        write_private(&paths.admin_key, &key)?;
+        write_private(&paths.admin_cert, &cert)?;
     }
     Ok(Pki {
         ca_cert_pem,
@@ -207,6 +180,67 @@ pub fn ensure(dir: &Path, extra_sans: &[String]) -> Result<Pki> {
         admin_key_pem: fs::read_to_string(&paths.admin_key)?,
         paths,
     })
+}
+
+/// The CA as an issuer's parameters: its subject, read from its certificate (the
+/// issuer name of what it signs must match that subject exactly).
+fn issuer_params(ca_cert_pem: &str) -> Result<CertificateParams> {
+    let mut p = CertificateParams::new(Vec::<String>::new())?;
+    let parsed = x509_parser::pem::parse_x509_pem(ca_cert_pem.as_bytes())
+        .map_err(|e| anyhow::anyhow!("bad CA certificate: {e}"))?
+        .1;
+    let x = parsed
+        .parse_x509()
+        .map_err(|e| anyhow::anyhow!("bad CA certificate: {e}"))?;
+    let cn = x
+        .subject()
+        .iter_common_name()
+        .next()
+        .and_then(|c| c.as_str().ok())
+        .unwrap_or("capstan-server-ca");
+    p.distinguished_name = dn(cn, None);
+    p.key_usages = vec![KeyUsagePurpose::KeyCertSign];
+    Ok(p)
+}
+
+/// A client certificate (PEM certificate, PEM key) for user `cn` in group `org`, valid a year.
+fn client_cert(issuer: &Issuer<'_, &KeyPair>, cn: &str, org: &str) -> Result<(String, String)> {
+    let key = KeyPair::generate()?;
+    let mut p = CertificateParams::new(Vec::<String>::new())?;
+    p.distinguished_name = dn(cn, Some(org));
+    p.key_usages = vec![
+        KeyUsagePurpose::DigitalSignature,
+        KeyUsagePurpose::KeyEncipherment,
+    ];
+    p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    validity(&mut p, 1);
+    let cert = p.signed_by(&key, issuer)?;
+    Ok((cert.pem(), key.serialize_pem()))
+}
+
+/// A kubeconfig for a node agent: a client certificate signed by the cluster CA in `dir`
+/// (made by [`ensure`]) for user `system:node:<node>` in group `system:nodes`, the
+/// identity upstream's kubelets use, and `server` as the cluster.
+pub fn node_kubeconfig(dir: &Path, node: &str, server: &str) -> Result<String> {
+    let paths = PkiPaths::new(dir);
+    let ca_cert_pem = fs::read_to_string(&paths.ca_cert)
+        .with_context(|| format!("cannot read the cluster CA in {}", dir.display()))?;
+    let ca_key = KeyPair::from_pem(&fs::read_to_string(&paths.ca_key)?).context("bad CA key")?;
+    let issuer = Issuer::new(issuer_params(&ca_cert_pem)?, &ca_key);
+    let (cert, key) = client_cert(&issuer, &format!("system:node:{node}"), "system:nodes")?;
+    Ok(kubeconfig(&ca_cert_pem, server, &cert, &key))
+}
+
+fn kubeconfig(ca_pem: &str, server: &str, cert_pem: &str, key_pem: &str) -> String {
+    use base64::Engine;
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s.as_bytes());
+    format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    certificate-authority-data: {}\n    server: {}\n  name: default\ncontexts:\n- context:\n    cluster: default\n    user: default\n  name: default\ncurrent-context: default\npreferences: {{}}\nusers:\n- name: default\n  user:\n    client-certificate-data: {}\n    client-key-data: {}\n",
+        b64(ca_pem),
+        server,
+        b64(cert_pem),
+        b64(key_pem)
+    )
 }
 
 /// True if the certificate at `path` lists every SAN in `sans`.
@@ -242,14 +276,11 @@ fn covers(path: &Path, sans: &[String]) -> bool {
 
 /// Render the admin kubeconfig for `server` (e.g. `https://127.0.0.1:6443`).
 pub fn admin_kubeconfig(pki: &Pki, server: &str) -> String {
-    use base64::Engine;
-    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s.as_bytes());
-    format!(
-        "apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    certificate-authority-data: {}\n    server: {}\n  name: default\ncontexts:\n- context:\n    cluster: default\n    user: default\n  name: default\ncurrent-context: default\npreferences: {{}}\nusers:\n- name: default\n  user:\n    client-certificate-data: {}\n    client-key-data: {}\n",
-        b64(&pki.ca_cert_pem),
+    kubeconfig(
+        &pki.ca_cert_pem,
         server,
-        b64(&pki.admin_cert_pem),
-        b64(&pki.admin_key_pem)
+        &pki.admin_cert_pem,
+        &pki.admin_key_pem,
     )
 }
 

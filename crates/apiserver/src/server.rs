@@ -19,7 +19,7 @@ use storage::{
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::auth::{AdmissionChain, AuthnChain, Authorizer, MastersAuthorizer, X509Authenticator};
+use crate::auth::{AdmissionChain, AuthnChain, Authorizer, X509Authenticator};
 use crate::metrics::Metrics;
 use crate::pki::Pki;
 use crate::watchcache::{Cacher, Obj, ResourceCache};
@@ -163,7 +163,7 @@ impl ApiServer {
             cacher,
             metrics,
             authn: AuthnChain(vec![Arc::new(X509Authenticator)]),
-            authz: Box::new(MastersAuthorizer),
+            authz: Box::new(crate::node_authz::NodeAuthorizer),
             admission: AdmissionChain::default(),
             started: Instant::now(),
             service_ranges,

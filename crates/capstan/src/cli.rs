@@ -23,8 +23,73 @@ pub enum Command {
     /// Run the control plane (API server and store; later also the scheduler,
     /// controllers and an embedded node agent).
     Server(ServerArgs),
+    /// Run a node agent that joins a cluster: it registers its Node and runs the pods
+    /// bound to it.
+    Agent(AgentArgs),
+    /// Write a kubeconfig for a node agent: a client certificate for
+    /// `system:node:NAME` (group `system:nodes`) signed by the cluster CA of a server's
+    /// data dir.
+    NodeKubeconfig(NodeKubeconfigArgs),
     /// Run load benchmarks against a Capstan server and print the figures.
     Bench(BenchArgs),
+}
+
+/// The container runtimes a node agent can use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RuntimeKind {
+    /// Real containers in OCI runtimes (crun or runc).
+    Oci,
+    /// No processes: pods become Running and Ready at once (scale simulation).
+    Hollow,
+}
+
+/// `capstan agent` flags (names follow k3s).
+#[derive(Debug, Args, Clone)]
+pub struct AgentArgs {
+    /// The API server, e.g. `https://10.0.0.1:6443` (default: the kubeconfig's).
+    #[arg(long, value_name = "URL")]
+    pub server: Option<String>,
+    /// Directory for the agent's state and pod data.
+    #[arg(long, value_name = "DIR", default_value = "/var/lib/capstan/agent")]
+    pub data_dir: PathBuf,
+    /// The Node's name (default: the host name). With --nodes, the first node's.
+    #[arg(long, value_name = "NAME")]
+    pub node_name: Option<String>,
+    /// The container runtime.
+    #[arg(long, value_enum, default_value = "oci")]
+    pub runtime: RuntimeKind,
+    /// Credentials: a kubeconfig whose user is `system:node:NAME` (see `capstan node-kubeconfig`).
+    #[arg(long, value_name = "FILE", conflicts_with = "token")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Credentials: a bootstrap token (comes with the security work; refused for now).
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<String>,
+    /// The address other nodes reach this one at (default: the default route's).
+    #[arg(long, value_name = "ADDR")]
+    pub node_ip: Option<IpAddr>,
+    /// Simulate this many nodes in one process (hollow runtime only).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub nodes: usize,
+    /// With --nodes: the nodes are named PREFIX-0 .. PREFIX-(N-1).
+    #[arg(long, value_name = "PREFIX")]
+    pub node_name_prefix: Option<String>,
+}
+
+/// `capstan node-kubeconfig` flags.
+#[derive(Debug, Args, Clone)]
+pub struct NodeKubeconfigArgs {
+    /// The server's data dir (its `tls/` holds the cluster CA).
+    #[arg(long, value_name = "DIR", default_value = "/var/lib/capstan")]
+    pub data_dir: PathBuf,
+    /// The node the certificate is for.
+    #[arg(long, value_name = "NAME")]
+    pub node_name: String,
+    /// The API server URL written into the kubeconfig.
+    #[arg(long, value_name = "URL")]
+    pub server: String,
+    /// Where to write it (mode 0600).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
 }
 
 /// `capstan server` flags (names follow k3s).
@@ -148,6 +213,50 @@ mod tests {
         assert_eq!(parse_duration("1").unwrap().as_secs(), 1);
         assert_eq!(parse_duration("250ms").unwrap().as_millis(), 250);
         assert!(parse_duration("5x").is_err());
+    }
+
+    #[test]
+    fn agent_flags() {
+        let c = Cli::try_parse_from([
+            "capstan",
+            "agent",
+            "--server",
+            "https://127.0.0.1:6443",
+            "--data-dir",
+            "/tmp/a",
+            "--node-name",
+            "n1",
+            "--runtime",
+            "hollow",
+            "--kubeconfig",
+            "/tmp/k",
+        ])
+        .unwrap();
+        let Command::Agent(a) = c.command else {
+            panic!()
+        };
+        assert_eq!(
+            (a.runtime, a.node_name.as_deref()),
+            (RuntimeKind::Hollow, Some("n1"))
+        );
+        let c = Cli::try_parse_from([
+            "capstan",
+            "agent",
+            "--runtime",
+            "hollow",
+            "--nodes",
+            "1000",
+            "--node-name-prefix",
+            "h",
+        ])
+        .unwrap();
+        let Command::Agent(a) = c.command else {
+            panic!()
+        };
+        assert_eq!((a.nodes, a.node_name_prefix.as_deref()), (1000, Some("h")));
+        assert!(
+            Cli::try_parse_from(["capstan", "agent", "--kubeconfig", "k", "--token", "t"]).is_err()
+        );
     }
 
     #[test]

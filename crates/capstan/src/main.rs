@@ -1,5 +1,6 @@
 //! `capstan`: the one multi-call binary.
 
+mod agent;
 mod bench;
 mod cli;
 mod server;
@@ -26,6 +27,8 @@ fn main() -> std::process::ExitCode {
     let result = rt.block_on(async {
         match cli.command {
             cli::Command::Server(args) => server::run(args).await,
+            cli::Command::Agent(args) => agent::run(args).await,
+            cli::Command::NodeKubeconfig(args) => agent::node_kubeconfig(&args),
             cli::Command::Bench(b) => match b.target {
                 cli::BenchTarget::Apiserver(a) => bench::apiserver(a).await,
                 #[cfg(feature = "etcd-bench")]

@@ -166,7 +166,8 @@ fn gethostname() -> String {
         .unwrap_or_else(|_| "localhost".into())
 }
 
-async fn wait_for_signal() {
+/// Wait for SIGTERM or SIGINT.
+pub async fn wait_for_signal() {
     use tokio::signal::unix::{SignalKind, signal};
     let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
     let mut int = signal(SignalKind::interrupt()).expect("SIGINT handler");

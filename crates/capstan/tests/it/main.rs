@@ -1,6 +1,7 @@
 //! Integration tests that run the real `capstan` binary and drive it with the
 //! `kube` crate (a client we did not write) and raw HTTPS.
 
+mod agent;
 mod bootstrap;
 mod conn_timeouts;
 mod durability;
