@@ -55,8 +55,11 @@ pub async fn run(
     let host_ip = facts.internal_ip.map(|ip| ip.to_string());
     let mut workers: HashMap<String, Arc<PodWorkers>> = HashMap::new();
     let mut heartbeats = Vec::new();
-    for name in &config.node_names {
+    let n = u32::try_from(config.node_names.len()).unwrap_or(u32::MAX);
+    for (i, name) in config.node_names.iter().enumerate() {
         let rt = runtime(name);
+        // the nodes' heartbeats spread over one renew interval
+        let offset = crate::lease::RENEW_INTERVAL * u32::try_from(i).unwrap_or(0) / n;
         let id = NodeIdentity {
             name: name.clone(),
             facts: facts.clone(),
@@ -65,6 +68,7 @@ pub async fn run(
         heartbeats.push(AbortOnDrop(tokio::spawn(crate::node::heartbeat(
             client.clone(),
             id,
+            offset,
         ))));
         workers.insert(
             name.clone(),

@@ -50,11 +50,14 @@ async fn post_status(
 }
 
 /// Register `id` and keep it alive until the task is dropped: lease every 10 s, status
-/// on change or every minute. Errors are logged and retried at the next tick.
-pub async fn heartbeat(client: kube::Client, id: NodeIdentity) {
+/// on change or every minute. The first beat waits `offset`, so that many nodes in one
+/// process spread their writes over the interval instead of sending them at once.
+/// Errors are logged and retried at the next tick.
+pub async fn heartbeat(client: kube::Client, id: NodeIdentity, offset: Duration) {
     let nodes: Api<Node> = Api::all(client.clone());
     let leases: Api<Lease> = Api::namespaced(client, crate::lease::NAMESPACE);
-    let mut tick = tokio::time::interval(crate::lease::RENEW_INTERVAL);
+    let start = tokio::time::Instant::now() + offset;
+    let mut tick = tokio::time::interval_at(start, crate::lease::RENEW_INTERVAL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut node: Option<Node> = None;
     let mut lease: Option<Lease> = None;
