@@ -169,6 +169,9 @@ pub enum BenchTarget {
     /// The API server: create throughput, GET/PUT latency under load, LIST,
     /// watch fan-out, memory and start-up time. Starts its own server unless --kubeconfig is given.
     Apiserver(crate::bench::ApiserverBenchArgs),
+    /// The node agent: hollow nodes in one process (time to Ready, RSS, the heartbeat
+    /// write rate on the API server) and pod startup latency. Starts its own server.
+    Pods(crate::bench::pods::PodsBenchArgs),
     #[cfg(feature = "etcd-bench")]
     /// A real etcd's raw put rate with the same load shape (1 KiB values, N concurrent
     /// clients), the reference the API server's create rate is compared with.

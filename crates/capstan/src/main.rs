@@ -31,6 +31,7 @@ fn main() -> std::process::ExitCode {
             cli::Command::NodeKubeconfig(args) => agent::node_kubeconfig(&args),
             cli::Command::Bench(b) => match b.target {
                 cli::BenchTarget::Apiserver(a) => bench::apiserver(a).await,
+                cli::BenchTarget::Pods(a) => bench::pods::run(a).await,
                 #[cfg(feature = "etcd-bench")]
                 cli::BenchTarget::Etcd(a) => bench::etcd::run(a).await,
             },

@@ -8,6 +8,7 @@
 mod client;
 #[cfg(feature = "etcd-bench")]
 pub mod etcd;
+pub mod pods;
 mod report;
 
 use std::path::{Path, PathBuf};

@@ -13,13 +13,18 @@ impl Report {
         self.lines.push((what.to_string(), value));
     }
 
-    /// Print the final table.
-    pub fn print(&self) {
+    /// Print the final table under the title `capstan bench <what>`.
+    pub fn print_as(&self, what: &str) {
         let w = self.lines.iter().map(|(a, _)| a.len()).max().unwrap_or(0);
-        println!("capstan bench apiserver");
+        println!("capstan bench {what}");
         for (a, b) in &self.lines {
             println!("  {a:<w$}  {b}");
         }
+    }
+
+    /// Print the final table of `capstan bench apiserver`.
+    pub fn print(&self) {
+        self.print_as("apiserver");
     }
 }
 
