@@ -1,5 +1,6 @@
-//! `capstan agent`: a node agent joining a cluster (the kubelet crate), and
-//! `capstan node-kubeconfig`, which issues the credentials it joins with.
+//! `capstan agent`: a node agent joining a cluster (the kubelet crate);
+//! `capstan node-kubeconfig`, which issues the credentials it joins with; and
+//! `capstan image`, the node's image store.
 
 use std::sync::Arc;
 
@@ -8,7 +9,7 @@ use kubelet::agent::AgentConfig;
 use kubelet::runtime::Runtime;
 use kubelet::runtime::hollow::HollowRuntime;
 
-use crate::cli::{AgentArgs, NodeKubeconfigArgs, RuntimeKind};
+use crate::cli::{AgentArgs, ImageArgs, ImageCommand, NodeKubeconfigArgs, RuntimeKind};
 
 /// The nodes' names: `--node-name` (else the host name) for one node; `PREFIX-i` for
 /// `--nodes N`.
@@ -94,4 +95,50 @@ pub fn node_kubeconfig(args: &NodeKubeconfigArgs) -> Result<()> {
     let kc =
         apiserver::pki::node_kubeconfig(&args.data_dir.join("tls"), &args.node_name, &args.server)?;
     apiserver::pki::write_kubeconfig(&args.out, &kc)
+}
+
+/// Run `capstan image`.
+pub fn image(args: &ImageArgs) -> Result<()> {
+    use kubelet::images::{archive, store::ImageStore};
+    let store = ImageStore::open(&args.data_dir.join("images"))?;
+    match &args.command {
+        ImageCommand::Import { file } => {
+            for r in archive::import(&store, file)? {
+                println!("imported {} ({})", r.name, short_id(&r.config_digest));
+            }
+        }
+        ImageCommand::Ls => {
+            println!("{:<60} {:<14} {:>10}", "IMAGE", "IMAGE ID", "SIZE");
+            for r in store.list()? {
+                println!(
+                    "{:<60} {:<14} {:>10}",
+                    r.name,
+                    short_id(&r.config_digest),
+                    human_size(r.size)
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The first 13 hex digits of a digest, as `crictl images` shows image ids.
+fn short_id(digest: &str) -> &str {
+    let hex = digest.strip_prefix("sha256:").unwrap_or(digest);
+    &hex[..hex.len().min(13)]
+}
+
+fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "kB", "MB", "GB"];
+    let mut v = bytes as f64;
+    let mut u = 0;
+    while v >= 1000.0 && u < UNITS.len() - 1 {
+        v /= 1000.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{bytes}B")
+    } else {
+        format!("{v:.3}{}", UNITS[u])
+    }
 }

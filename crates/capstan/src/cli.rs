@@ -30,8 +30,39 @@ pub enum Command {
     /// `system:node:NAME` (group `system:nodes`) signed by the cluster CA of a server's
     /// data dir.
     NodeKubeconfig(NodeKubeconfigArgs),
+    /// The node's images: import an archive, list what is stored.
+    Image(ImageArgs),
     /// Run load benchmarks against a Capstan server and print the figures.
     Bench(BenchArgs),
+}
+
+/// `capstan image` flags.
+#[derive(Debug, Args)]
+pub struct ImageArgs {
+    /// The agent's data dir (images live in its `images/`).
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "/var/lib/capstan/agent",
+        global = true
+    )]
+    pub data_dir: PathBuf,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: ImageCommand,
+}
+
+/// `capstan image` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ImageCommand {
+    /// Import the images of an archive: an OCI image layout tar (as `skopeo copy …
+    /// oci-archive:` writes) or a `docker save` tarball, either optionally gzipped.
+    Import {
+        /// The archive.
+        file: PathBuf,
+    },
+    /// List the stored images.
+    Ls,
 }
 
 /// The container runtimes a node agent can use.
@@ -260,6 +291,25 @@ mod tests {
         assert!(
             Cli::try_parse_from(["capstan", "agent", "--kubeconfig", "k", "--token", "t"]).is_err()
         );
+    }
+
+    #[test]
+    fn image_flags() {
+        let c = Cli::try_parse_from([
+            "capstan",
+            "image",
+            "import",
+            "/tmp/x.tar",
+            "--data-dir",
+            "/tmp/a",
+        ])
+        .unwrap();
+        let Command::Image(a) = c.command else {
+            panic!()
+        };
+        assert!(matches!(a.command, ImageCommand::Import { .. }));
+        assert_eq!(a.data_dir, PathBuf::from("/tmp/a"));
+        assert!(Cli::try_parse_from(["capstan", "image", "ls"]).is_ok());
     }
 
     #[test]

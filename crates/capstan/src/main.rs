@@ -29,6 +29,7 @@ fn main() -> std::process::ExitCode {
             cli::Command::Server(args) => server::run(args).await,
             cli::Command::Agent(args) => agent::run(args).await,
             cli::Command::NodeKubeconfig(args) => agent::node_kubeconfig(&args),
+            cli::Command::Image(args) => agent::image(&args),
             cli::Command::Bench(b) => match b.target {
                 cli::BenchTarget::Apiserver(a) => bench::apiserver(a).await,
                 cli::BenchTarget::Pods(a) => bench::pods::run(a).await,

@@ -5,12 +5,14 @@
 //!
 //! - [`agent`]: the process: nodes, heartbeats, the pod watch;
 //! - [`host`] and [`node_status`]: what the machine is, as a Node;
+//! - [`images`]: the image store and archive import;
 //! - [`lease`] and [`node`]: registration and heartbeats;
 //! - [`pod_workers`] and [`pod_status`]: running pods, reporting them;
 //! - [`runtime`]: the CRI-shaped runtime trait and its backends (hollow today).
 
 pub mod agent;
 pub mod host;
+pub mod images;
 pub mod lease;
 pub mod node;
 pub mod node_status;

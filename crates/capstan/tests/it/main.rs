@@ -5,6 +5,7 @@ mod agent;
 mod bootstrap;
 mod conn_timeouts;
 mod durability;
+mod image;
 mod kube_metadata;
 mod kube_watch;
 mod support;
