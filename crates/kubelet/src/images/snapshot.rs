@@ -139,7 +139,7 @@ mod tests {
         // what unpack writes for `.wh.gone`
         rustix::fs::mknodat(
             rustix::fs::CWD,
-            &top.join("etc/gone"),
+            top.join("etc/gone"),
             rustix::fs::FileType::CharacterDevice,
             rustix::fs::Mode::empty(),
             rustix::fs::makedev(0, 0),
