@@ -7,10 +7,12 @@
 //! - [`host`] and [`node_status`]: what the machine is, as a Node;
 //! - [`images`]: the image store and archive import;
 //! - [`lease`] and [`node`]: registration and heartbeats;
-//! - [`pod_workers`] and [`pod_status`]: running pods, reporting them;
+//! - [`pod_workers`], [`backoff`] and [`pod_status`]: running pods, restarting them,
+//!   reporting them;
 //! - [`runtime`]: the CRI-shaped runtime trait and its backends (hollow today).
 
 pub mod agent;
+pub mod backoff;
 pub mod host;
 pub mod images;
 pub mod lease;

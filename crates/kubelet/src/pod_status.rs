@@ -22,6 +22,8 @@ pub struct Observed<'a> {
     pub containers: &'a [ContainerStatus],
     /// The runtime's id scheme (`hollow`), for `containerID`.
     pub id_scheme: &'a str,
+    /// Exited containers waiting to restart (crash-loop back-off): name, reason, message.
+    pub waiting: &'a [(String, String, String)],
 }
 
 /// The newest attempt of container `name`, and the one before it.
@@ -70,6 +72,35 @@ fn waiting(reason: &str) -> ApiState {
 fn container_status(spec: &Container, obs: &Observed<'_>, pending_reason: &str) -> ApiStatus {
     let (last, previous) = attempts(obs.containers, &spec.name);
     let running = last.is_some_and(|c| c.state == ContainerState::Running);
+    // an exited container waiting to restart: waiting now, its last run is the last state
+    let backing_off = last
+        .filter(|c| c.state == ContainerState::Exited)
+        .and_then(|c| {
+            obs.waiting
+                .iter()
+                .find(|(n, _, _)| *n == spec.name)
+                .map(|(_, reason, message)| (c, reason, message))
+        });
+    if let Some((c, reason, message)) = backing_off {
+        return ApiStatus {
+            name: spec.name.clone(),
+            image: spec.image.clone().unwrap_or_default(),
+            image_id: c.image_id.clone(),
+            container_id: Some(format!("{}://{}", obs.id_scheme, c.id)),
+            ready: false,
+            started: Some(false),
+            restart_count: i32::try_from(c.config.attempt).unwrap_or(i32::MAX),
+            state: Some(ApiState {
+                waiting: Some(ContainerStateWaiting {
+                    reason: Some(reason.clone()),
+                    message: Some(message.clone()),
+                }),
+                ..Default::default()
+            }),
+            last_state: Some(terminated(c, obs.id_scheme)),
+            ..Default::default()
+        };
+    }
     let state = match last {
         None => waiting(pending_reason),
         Some(c) => match c.state {
@@ -380,6 +411,7 @@ mod tests {
             sandbox: Some(&sb),
             containers: &cs,
             id_scheme: "hollow",
+            waiting: &[],
         };
         let s = generate(
             &p,
@@ -406,6 +438,7 @@ mod tests {
             sandbox: Some(&sb),
             containers: &cs,
             id_scheme: "hollow",
+            waiting: &[],
         };
         let s = generate(&p, &obs, None, Timestamp::from_second(40).unwrap());
         assert_eq!(s.phase.as_deref(), Some("Pending"));
@@ -449,6 +482,7 @@ mod tests {
                 sandbox: Some(&sb),
                 containers: &cs,
                 id_scheme: "hollow",
+                waiting: &[],
             };
             let s = generate(&p, &obs, None, now);
             assert_eq!(s.phase.as_deref(), Some(want), "{policy} {code}");
@@ -463,6 +497,7 @@ mod tests {
             sandbox: Some(&sb),
             containers: &cs,
             id_scheme: "hollow",
+            waiting: &[],
         };
         let s = generate(&p, &obs, None, now);
         let c = &s.container_statuses.as_ref().unwrap()[0];
@@ -480,6 +515,45 @@ mod tests {
     }
 
     #[test]
+    fn a_container_in_back_off_waits_in_crash_loop_back_off() {
+        let p = pod(&[], &["c"], "Always");
+        let cs = [
+            ctr("c", 0, ContainerState::Exited, Some(3)),
+            ctr("c", 1, ContainerState::Exited, Some(3)),
+        ];
+        let sb = sandbox();
+        let waiting = [(
+            "c".to_string(),
+            "CrashLoopBackOff".to_string(),
+            "back-off 10s restarting failed".to_string(),
+        )];
+        let obs = Observed {
+            sandbox: Some(&sb),
+            containers: &cs,
+            id_scheme: "hollow",
+            waiting: &waiting,
+        };
+        let s = generate(&p, &obs, None, Timestamp::from_second(40).unwrap());
+        let c = &s.container_statuses.as_ref().unwrap()[0];
+        let w = c.state.as_ref().unwrap().waiting.as_ref().unwrap();
+        assert_eq!(w.reason.as_deref(), Some("CrashLoopBackOff"));
+        assert_eq!(c.restart_count, 1);
+        assert_eq!(
+            c.last_state
+                .as_ref()
+                .unwrap()
+                .terminated
+                .as_ref()
+                .unwrap()
+                .exit_code,
+            3
+        );
+        assert!(!c.ready);
+        // a restarting container counts as stopped, not waiting: the pod is Running
+        assert_eq!(s.phase.as_deref(), Some("Running"));
+    }
+
+    #[test]
     fn unchanged_conditions_keep_their_transition_time() {
         let p = pod(&[], &["c"], "Always");
         let cs = [ctr("c", 0, ContainerState::Running, None)];
@@ -488,6 +562,7 @@ mod tests {
             sandbox: Some(&sb),
             containers: &cs,
             id_scheme: "hollow",
+            waiting: &[],
         };
         let first = generate(&p, &obs, None, Timestamp::from_second(40).unwrap());
         let mut p2 = p.clone();

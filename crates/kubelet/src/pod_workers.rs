@@ -6,8 +6,9 @@
 //! Sandboxes and containers are found by the pod's uid, so an agent that restarts
 //! adopts what its runtime still runs instead of starting it again.
 //!
-//! Not yet here (next steps of the node agent): crash-loop back-off, probes, hooks,
-//! volumes, images, environment resolution.
+//! Not yet here (next steps of the node agent): probes, hooks, volumes, images,
+//! environment resolution. A worker waiting out a container's back-off notices the end of
+//! the wait at its next resync (every 10 s), as upstream's does.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -19,6 +20,7 @@ use kube::Api;
 use kube::api::{DeleteParams, Patch, PatchParams, Preconditions};
 use tokio::sync::watch;
 
+use crate::backoff::{self, Backoff, Decision};
 use crate::pod_status::{self, Observed};
 use crate::runtime::{
     ContainerConfig, ContainerKind, ContainerState, ContainerStatus, Runtime, RuntimeError,
@@ -45,6 +47,7 @@ pub struct PodWorkers {
     runtime: Arc<dyn Runtime>,
     host_ip: Option<String>,
     workers: parking_lot::Mutex<HashMap<String, watch::Sender<Option<Pod>>>>,
+    backoff: parking_lot::Mutex<Backoff>,
 }
 
 fn uid(pod: &Pod) -> String {
@@ -63,6 +66,7 @@ impl PodWorkers {
             runtime,
             host_ip,
             workers: parking_lot::Mutex::new(HashMap::new()),
+            backoff: parking_lot::Mutex::new(Backoff::default()),
         })
     }
 
@@ -134,6 +138,7 @@ impl PodWorkers {
 
     /// Stop and remove every sandbox of pod `uid`.
     async fn kill(&self, uid: &str) -> Result<(), SyncError> {
+        self.backoff.lock().forget(uid);
         for sb in self.runtime.list_pod_sandboxes().await? {
             if sb.config.pod_uid == uid {
                 self.runtime.stop_pod_sandbox(&sb.id).await?;
@@ -190,9 +195,10 @@ impl PodWorkers {
                     .find(|s| s.id == id)
             }
         };
-        if let (Some(sb), false) = (&sandbox, terminal) {
-            self.start_containers(pod, &sb.id).await?;
-        }
+        let waiting = match (&sandbox, terminal) {
+            (Some(sb), false) => self.start_containers(pod, &sb.id).await?,
+            _ => Vec::new(),
+        };
         let containers = match &sandbox {
             Some(sb) => self.runtime.list_containers(Some(&sb.id)).await?,
             None => Vec::new(),
@@ -201,6 +207,7 @@ impl PodWorkers {
             sandbox: sandbox.as_ref(),
             containers: &containers,
             id_scheme: self.runtime.id_scheme(),
+            waiting: &waiting,
         };
         let status = pod_status::generate(pod, &obs, self.host_ip.as_deref(), Timestamp::now());
         if pod.status.as_ref() != Some(&status) {
@@ -228,13 +235,19 @@ impl PodWorkers {
 
     /// Start what should run: init containers one at a time, in order (sidecars kept
     /// running), then every regular container; exited ones restart as the restart policy
-    /// says.
-    async fn start_containers(&self, pod: &Pod, sandbox: &str) -> Result<(), SyncError> {
+    /// says, after their crash-loop back-off. Returns the containers waiting in back-off
+    /// (name, reason, message) for the status.
+    async fn start_containers(
+        &self,
+        pod: &Pod,
+        sandbox: &str,
+    ) -> Result<Vec<(String, String, String)>, SyncError> {
         let spec = pod.spec.clone().unwrap_or_default();
         let policy = spec
             .restart_policy
             .clone()
             .unwrap_or_else(|| "Always".into());
+        let mut waiting = Vec::new();
         for init in spec.init_containers.iter().flatten() {
             let sidecar = init.restart_policy.as_deref() == Some("Always");
             let kind = if sidecar {
@@ -243,23 +256,27 @@ impl PodWorkers {
                 ContainerKind::Init
             };
             loop {
-                let latest = self.latest(sandbox, &init.name).await?;
-                match latest {
+                match self.latest(sandbox, &init.name).await? {
                     None => self.run(sandbox, init, kind, 0).await?,
                     Some(c) if c.state == ContainerState::Exited => {
-                        let ok = c.exit_code == Some(0);
-                        if ok && !sidecar {
+                        if c.exit_code == Some(0) && !sidecar {
                             break;
                         }
                         if !sidecar && policy == "Never" {
                             // the pod failed; nothing else starts
-                            return Ok(());
+                            return Ok(waiting);
                         }
-                        self.run(sandbox, init, kind, c.config.attempt + 1).await?;
+                        let restarted = self
+                            .restart(pod, sandbox, init, kind, &c, &mut waiting)
+                            .await?;
+                        if !restarted && !sidecar {
+                            // an init container waiting out its back-off holds the rest back
+                            return Ok(waiting);
+                        }
                     }
                     // running or created: a sidecar goes on; an init container is awaited
                     Some(_) if sidecar => break,
-                    Some(_) => return Ok(()),
+                    Some(_) => return Ok(waiting),
                 }
                 if sidecar {
                     break;
@@ -276,14 +293,53 @@ impl PodWorkers {
                         _ => false,
                     };
                     if restart {
-                        self.run(sandbox, c, ContainerKind::Regular, st.config.attempt + 1)
+                        self.restart(pod, sandbox, c, ContainerKind::Regular, &st, &mut waiting)
                             .await?;
                     }
                 }
                 Some(_) => {}
             }
         }
-        Ok(())
+        Ok(waiting)
+    }
+
+    /// Restart exited container `last` unless it must wait out its back-off (then it is
+    /// added to `waiting`). True if it was restarted.
+    async fn restart(
+        &self,
+        pod: &Pod,
+        sandbox: &str,
+        c: &Container,
+        kind: ContainerKind,
+        last: &ContainerStatus,
+        waiting: &mut Vec<(String, String, String)>,
+    ) -> Result<bool, SyncError> {
+        let pod_uid = uid(pod);
+        let finished = last.finished_at.unwrap_or_else(Timestamp::now);
+        let decision = self.backoff.lock().decide(
+            &pod_uid,
+            &c.name,
+            last.started_at,
+            finished,
+            Timestamp::now(),
+        );
+        match decision {
+            Decision::Restart => {
+                self.run(sandbox, c, kind, last.config.attempt + 1).await?;
+                Ok(true)
+            }
+            Decision::Wait { period, .. } => {
+                let message = backoff::message(
+                    period,
+                    &c.name,
+                    pod.metadata.name.as_deref().unwrap_or_default(),
+                    pod.metadata.namespace.as_deref().unwrap_or_default(),
+                    &pod_uid,
+                );
+                waiting.push((c.name.clone(), "CrashLoopBackOff".into(), message));
+                Ok(false)
+            }
+        }
     }
 
     async fn latest(
