@@ -6,6 +6,7 @@
 //! backend (crun/runc) and containerd over CRI implement the same trait.
 
 pub mod hollow;
+pub mod oci;
 
 use std::time::Duration;
 
