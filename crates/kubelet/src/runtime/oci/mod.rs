@@ -4,4 +4,5 @@
 //! the child subreaper and the logs come next; until then `capstan agent --runtime oci`
 //! refuses to start.
 
+pub mod runner;
 pub mod spec;
