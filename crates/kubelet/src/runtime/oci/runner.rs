@@ -217,13 +217,8 @@ mod tests {
             rustix::process::geteuid().is_root(),
             "this test runs a real container: run it as root (CI does)"
         );
-        let busybox =
-            on_path("busybox").expect("busybox-static (scripts/install-test-deps.sh installs it)");
         let dir = tempfile::tempdir().unwrap();
-        let rootfs = dir.path().join("rootfs");
-        std::fs::create_dir_all(rootfs.join("bin")).unwrap();
-        std::fs::copy(&busybox, rootfs.join("bin/busybox")).unwrap();
-        std::os::unix::fs::symlink("busybox", rootfs.join("bin/sh")).unwrap();
+        let rootfs = crate::runtime::oci::busybox_rootfs(dir.path());
         let id = format!("capstan-test-{:08x}", rand::random::<u32>());
         let spec = build(&ContainerSpec {
             args: vec![
