@@ -5,6 +5,7 @@
 //! ([`sandbox`]). The `Runtime` implementation over them, pod cgroups and CRI-format logs
 //! come next; until then `capstan agent --runtime oci` refuses to start.
 
+pub mod cgroups;
 pub mod runner;
 pub mod sandbox;
 pub mod spec;
@@ -25,4 +26,23 @@ pub(crate) fn busybox_rootfs(dir: &std::path::Path) -> std::path::PathBuf {
     std::fs::copy(&busybox, rootfs.join("bin/busybox")).unwrap();
     std::os::unix::fs::symlink("busybox", rootfs.join("bin/sh")).unwrap();
     rootfs
+}
+
+/// Write `spec` as `bundle/config.json`, make this test process the subreaper and find
+/// the runtime binary (state under `bundle/state`): what a real-container test needs
+/// before `create`.
+#[cfg(test)]
+pub(crate) fn test_bundle(
+    bundle: &std::path::Path,
+    spec: &spec::ContainerSpec,
+) -> runner::OciBinary {
+    let spec = spec::build(spec).unwrap();
+    std::fs::create_dir_all(bundle).unwrap();
+    std::fs::write(
+        bundle.join("config.json"),
+        serde_json::to_vec(&spec).unwrap(),
+    )
+    .unwrap();
+    runner::become_subreaper().unwrap();
+    runner::OciBinary::find(&bundle.join("state")).unwrap()
 }

@@ -200,7 +200,7 @@ pub fn wait_exit(pid: u32) -> std::io::Result<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runtime::oci::spec::{ContainerSpec, build};
+    use crate::runtime::oci::spec::ContainerSpec;
 
     /// Deletes the container when the test ends, passed or not.
     struct Cleanup<'a>(&'a OciBinary, &'a str);
@@ -220,28 +220,23 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let rootfs = crate::runtime::oci::busybox_rootfs(dir.path());
         let id = format!("capstan-test-{:08x}", rand::random::<u32>());
-        let spec = build(&ContainerSpec {
-            args: vec![
-                "sh".into(),
-                "-c".into(),
-                "echo hello from $HOSTNAME; exit 3".into(),
-            ],
-            env: vec!["PATH=/bin".into(), "HOSTNAME=web".into()],
-            rootfs: rootfs.clone(),
-            hostname: "web".into(),
-            cgroups_path: format!("/{id}"),
-            cpu: (2, None),
-            memory_limit: Some(64 << 20),
-            ..Default::default()
-        })
-        .unwrap();
-        std::fs::write(
-            dir.path().join("config.json"),
-            serde_json::to_vec(&spec).unwrap(),
-        )
-        .unwrap();
-        become_subreaper().unwrap();
-        let rt = OciBinary::find(&dir.path().join("state")).unwrap();
+        let rt = crate::runtime::oci::test_bundle(
+            dir.path(),
+            &ContainerSpec {
+                args: vec![
+                    "sh".into(),
+                    "-c".into(),
+                    "echo hello from $HOSTNAME; exit 3".into(),
+                ],
+                env: vec!["PATH=/bin".into(), "HOSTNAME=web".into()],
+                rootfs: rootfs.clone(),
+                hostname: "web".into(),
+                cgroups_path: format!("/{id}"),
+                cpu: (2, None),
+                memory_limit: Some(64 << 20),
+                ..Default::default()
+            },
+        );
         assert!(rt.version().unwrap().contains("://"));
         let log = dir.path().join("c.log");
         let pid = rt.create(&id, dir.path(), &log).unwrap();
