@@ -186,20 +186,9 @@ mod tests {
     use super::*;
 
     fn add(t: &mut tar::Builder<Vec<u8>>, path: &str, data: &[u8], mode: u32) {
-        let mut h = header(data.len() as u64, mode);
+        let mut h = crate::images::test_tar_header(data.len() as u64, mode);
         h.set_cksum();
         t.append_data(&mut h, path, data).unwrap();
-    }
-
-    /// A header as real layer tars have them (owner and time set).
-    fn header(size: u64, mode: u32) -> tar::Header {
-        let mut h = tar::Header::new_gnu();
-        h.set_size(size);
-        h.set_mode(mode);
-        h.set_uid(0);
-        h.set_gid(0);
-        h.set_mtime(1_700_000_000);
-        h
     }
 
     fn sha(b: &[u8]) -> String {
@@ -215,7 +204,7 @@ mod tests {
         add(&mut t, "bin/tool", b"#!/bin/sh\n", 0o755);
         add(&mut t, "etc/.wh.old.conf", b"", 0o644);
         add(&mut t, "var/cache/.wh..wh..opq", b"", 0o644);
-        let mut h = header(0, 0o777);
+        let mut h = crate::images::test_tar_header(0, 0o777);
         h.set_entry_type(tar::EntryType::Symlink);
         h.set_cksum();
         t.append_link(&mut h, "bin/sh", "tool").unwrap();
@@ -256,7 +245,7 @@ mod tests {
         let leftovers: Vec<_> = std::fs::read_dir(images.join("layers")).unwrap().collect();
         assert!(leftovers.is_empty());
         // a tar that climbs out of its directory: nothing outside is written
-        let mut h = header(1, 0o644);
+        let mut h = crate::images::test_tar_header(1, 0o644);
         h.as_old_mut().name[..12].copy_from_slice(b"../escaped\0\0");
         h.set_cksum();
         let mut t = tar::Builder::new(Vec::new());
