@@ -89,6 +89,15 @@ pub async fn run(
     };
     let mut listed: HashMap<String, Vec<String>> = HashMap::new();
     while let Some(ev) = events.next().await {
+        // a mirror pod stands for a static pod in the API: reported, never run from there
+        let ev = match ev {
+            Ok(watcher::Event::InitApply(p) | watcher::Event::Apply(p))
+                if crate::static_pods::is_mirror(&p) =>
+            {
+                continue;
+            }
+            other => other,
+        };
         match ev {
             Ok(watcher::Event::Init) => listed.clear(),
             Ok(watcher::Event::InitApply(p)) => {

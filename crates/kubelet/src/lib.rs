@@ -9,7 +9,8 @@
 //! - [`lease`] and [`node`]: registration and heartbeats;
 //! - [`pod_workers`], [`backoff`] and [`pod_status`]: running pods, restarting them,
 //!   reporting them;
-//! - [`runtime`]: the CRI-shaped runtime trait and its backends (hollow today).
+//! - [`runtime`]: the CRI-shaped runtime trait and its backends (hollow; OCI in progress);
+//! - [`static_pods`]: pods from manifest files, and their mirror pods.
 
 pub mod agent;
 pub mod backoff;
@@ -21,3 +22,4 @@ pub mod node_status;
 pub mod pod_status;
 pub mod pod_workers;
 pub mod runtime;
+pub mod static_pods;

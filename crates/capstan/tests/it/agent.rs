@@ -189,6 +189,16 @@ async fn a_hollow_node_registers_runs_pods_and_deletes_them() {
         assert!(types.iter().any(|x| x == t), "{t} in {types:?}");
     }
 
+    // a mirror pod (a static pod's stand-in in the API) is never run from the API
+    let mut mirrored = pod("mirrored", "hollow-1");
+    mirrored.metadata.annotations = Some(std::collections::BTreeMap::from([(
+        "kubernetes.io/config.mirror".to_string(),
+        "0123".to_string(),
+    )]));
+    pods.create(&PostParams::default(), &mirrored)
+        .await
+        .unwrap();
+
     // a pod bound to another node is not this agent's
     pods.create(&PostParams::default(), &pod("elsewhere", "other-node"))
         .await
@@ -215,6 +225,13 @@ async fn a_hollow_node_registers_runs_pods_and_deletes_them() {
         matches!(pods.get_opt("web").await, Ok(None))
     })
     .await;
+    let mirrored = pods.get("mirrored").await.unwrap();
+    assert!(
+        mirrored
+            .status
+            .and_then(|s| s.phase)
+            .is_none_or(|p| p == "Pending")
+    );
     let other = pods.get("elsewhere").await.unwrap();
     assert!(
         other
