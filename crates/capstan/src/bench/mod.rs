@@ -288,17 +288,7 @@ pub async fn apiserver(args: ApiserverBenchArgs) -> Result<()> {
         report.print();
         return Ok(());
     }
-    let tmp;
-    let data = match &args.data_dir {
-        Some(d) => {
-            std::fs::create_dir_all(d)?;
-            d.clone()
-        }
-        None => {
-            tmp = tempdir()?;
-            tmp.clone()
-        }
-    };
+    let data = data_dir(args.data_dir.as_deref())?;
     let port = free_port()?;
     let mut report = Report::default();
     let mut server = spawn_server(&data, port)?;
@@ -595,6 +585,17 @@ fn dir_size(p: &Path) -> u64 {
                 .sum()
         })
         .unwrap_or(0)
+}
+
+/// `--data-dir` (made if missing), else a new temporary directory.
+fn data_dir(given: Option<&Path>) -> Result<PathBuf> {
+    match given {
+        Some(d) => {
+            std::fs::create_dir_all(d)?;
+            Ok(d.to_path_buf())
+        }
+        None => tempdir(),
+    }
 }
 
 fn tempdir() -> Result<PathBuf> {

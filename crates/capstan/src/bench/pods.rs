@@ -23,7 +23,7 @@ use serde_json::Value;
 use super::client::Conn;
 use super::report::{Report, percentile};
 use super::{
-    Child2, cpu_seconds, create_namespace, free_port, rss_kib, spawn_server, tempdir, wait_ready,
+    Child2, cpu_seconds, create_namespace, data_dir, free_port, rss_kib, spawn_server, wait_ready,
 };
 
 /// Flags of `capstan bench pods`.
@@ -100,17 +100,7 @@ async fn oldest_lease(c: &Conn) -> Result<f64> {
 
 /// Run `capstan bench pods`.
 pub async fn run(args: PodsBenchArgs) -> Result<()> {
-    let tmp;
-    let data = match &args.data_dir {
-        Some(d) => {
-            std::fs::create_dir_all(d)?;
-            d.clone()
-        }
-        None => {
-            tmp = tempdir()?;
-            tmp.clone()
-        }
-    };
+    let data = data_dir(args.data_dir.as_deref())?;
     let port = free_port()?;
     let mut report = Report::default();
     let mut server = spawn_server(&data, port)?;

@@ -422,59 +422,32 @@ fn validate_item(item: &Value, p: &FieldPath) -> ErrorList {
             find(&parsed[3], k),
             find(&parsed[4], k),
         );
-        if let (Some(mn), Some(mx)) = (min, max)
-            && mn > mx
-        {
-            errs.push(bad_quantity(
-                &p.child("min").key(k),
-                mn,
-                format!("min value {mn} is greater than max value {mx}"),
-            ));
-        }
-        if let (Some(rq), Some(mn)) = (req, min)
-            && mn > rq
-        {
-            errs.push(bad_quantity(
-                &p.child("defaultRequest").key(k),
-                rq,
-                format!("min value {mn} is greater than default request value {rq}"),
-            ));
-        }
-        if let (Some(rq), Some(mx)) = (req, max)
-            && rq > mx
-        {
-            errs.push(bad_quantity(
-                &p.child("defaultRequest").key(k),
-                rq,
-                format!("default request value {rq} is greater than max value {mx}"),
-            ));
-        }
-        if let (Some(rq), Some(df)) = (req, def)
-            && rq > df
-        {
-            errs.push(bad_quantity(
-                &p.child("defaultRequest").key(k),
-                rq,
-                format!("default request value {rq} is greater than default limit value {df}"),
-            ));
-        }
-        if let (Some(df), Some(mn)) = (def, min)
-            && mn > df
-        {
-            errs.push(bad_quantity(
-                &p.child("default").key(k),
-                mn,
-                format!("min value {mn} is greater than default value {df}"),
-            ));
-        }
-        if let (Some(df), Some(mx)) = (def, max)
-            && df > mx
-        {
-            errs.push(bad_quantity(
-                &p.child("default").key(k),
-                mx,
-                format!("default value {df} is greater than max value {mx}"),
-            ));
+        // each pair must be ordered; the value reported is upstream's choice of the two
+        let ordered = [
+            ("min", min, "max", max, "min", true),
+            ("min", min, "default request", req, "defaultRequest", false),
+            ("default request", req, "max", max, "defaultRequest", true),
+            (
+                "default request",
+                req,
+                "default limit",
+                def,
+                "defaultRequest",
+                true,
+            ),
+            ("min", min, "default", def, "default", true),
+            ("default", def, "max", max, "default", false),
+        ];
+        for (low_name, low, high_name, high, field, show_low) in ordered {
+            if let (Some(lo), Some(hi)) = (low, high)
+                && lo > hi
+            {
+                errs.push(bad_quantity(
+                    &p.child(field).key(k),
+                    if show_low { lo } else { hi },
+                    format!("{low_name} value {lo} is greater than {high_name} value {hi}"),
+                ));
+            }
         }
         if let Some(r) = ratio {
             if *r < one {
