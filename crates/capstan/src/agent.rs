@@ -14,12 +14,7 @@ use crate::cli::{AgentArgs, ImageArgs, ImageCommand, NodeKubeconfigArgs, Runtime
 /// The nodes' names: `--node-name` (else the host name) for one node; `PREFIX-i` for
 /// `--nodes N`.
 fn node_names(args: &AgentArgs) -> Result<Vec<String>> {
-    let host = || {
-        rustix::system::uname()
-            .nodename()
-            .to_string_lossy()
-            .to_lowercase()
-    };
+    let host = || kubelet::host::hostname().to_lowercase();
     if args.nodes == 0 {
         bail!("--nodes must be at least 1");
     }

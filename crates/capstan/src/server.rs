@@ -40,7 +40,7 @@ pub async fn run(args: ServerArgs) -> Result<()> {
         .with_context(|| format!("cannot open the store in {}", db_dir.display()))?;
     let store: Arc<dyn storage::Store> = Arc::new(store);
 
-    let host = gethostname();
+    let host = kubelet::host::hostname();
     let mut sans = vec![host.clone(), args.bind_address.to_string()];
     sans.extend(args.tls_san.iter().cloned());
     let pki = apiserver::pki::ensure(&args.data_dir.join("tls"), &sans)?;
@@ -130,12 +130,7 @@ fn advertise_address(args: &ServerArgs) -> std::net::IpAddr {
     if !args.bind_address.is_unspecified() {
         return args.bind_address;
     }
-    let routed = std::net::UdpSocket::bind("0.0.0.0:0")
-        .and_then(|s| s.connect("192.0.2.1:9").map(|_| s))
-        .and_then(|s| s.local_addr())
-        .map(|a| a.ip())
-        .ok()
-        .filter(|ip| !ip.is_unspecified());
+    let routed = kubelet::host::default_route_ip();
     routed.unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST))
 }
 
@@ -158,12 +153,6 @@ fn fmt_host(ip: &std::net::IpAddr) -> String {
         std::net::IpAddr::V6(v6) => format!("[{v6}]"),
         v4 => v4.to_string(),
     }
-}
-
-fn gethostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|s| s.trim().to_string())
-        .unwrap_or_else(|_| "localhost".into())
 }
 
 /// Wait for SIGTERM or SIGINT.

@@ -105,7 +105,18 @@ fn hugepages() -> Vec<(String, u64)> {
 pub fn default_route_ip() -> Option<IpAddr> {
     let s = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
     s.connect("192.0.2.1:9").ok()?;
-    s.local_addr().ok().map(|a| a.ip())
+    s.local_addr()
+        .ok()
+        .map(|a| a.ip())
+        .filter(|ip| !ip.is_unspecified())
+}
+
+/// This machine's host name (`uname -n`).
+pub fn hostname() -> String {
+    rustix::system::uname()
+        .nodename()
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// Read the facts of this machine; `data_dir` is where pod data will live (its file
@@ -135,10 +146,7 @@ pub fn read_facts(data_dir: &Path, internal_ip: Option<IpAddr>) -> HostFacts {
         machine_id,
         boot_id: read("/proc/sys/kernel/random/boot_id"),
         architecture: go_arch(std::env::consts::ARCH).to_string(),
-        hostname: rustix::system::uname()
-            .nodename()
-            .to_string_lossy()
-            .into_owned(),
+        hostname: hostname(),
         internal_ip: internal_ip.or_else(default_route_ip),
     }
 }
