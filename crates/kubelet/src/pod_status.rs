@@ -27,7 +27,7 @@ pub struct Observed<'a> {
 }
 
 /// The newest attempt of container `name`, and the one before it.
-fn attempts<'a>(
+pub(crate) fn attempts<'a>(
     containers: &'a [ContainerStatus],
     name: &str,
 ) -> (Option<&'a ContainerStatus>, Option<&'a ContainerStatus>) {

@@ -347,13 +347,8 @@ impl PodWorkers {
         sandbox: &str,
         name: &str,
     ) -> Result<Option<ContainerStatus>, SyncError> {
-        Ok(self
-            .runtime
-            .list_containers(Some(sandbox))
-            .await?
-            .into_iter()
-            .filter(|c| c.config.name == name)
-            .max_by_key(|c| (c.config.attempt, c.created_at)))
+        let containers = self.runtime.list_containers(Some(sandbox)).await?;
+        Ok(pod_status::attempts(&containers, name).0.cloned())
     }
 
     async fn run(
