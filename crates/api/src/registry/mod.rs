@@ -24,18 +24,22 @@ use serde_json::Value;
 use crate::resources::{RESOURCES, ResourceInfo, Subresource};
 use crate::validation::{NameRule, validate_object_meta, validate_object_meta_update};
 
-/// What the API server asks of a resource's strategy.
+/// What the API server asks of a resource's strategy. The provided methods are those of
+/// a kind with no defaults, no status subresource and no generation tracking (an update
+/// keeps the stored generation).
 pub trait Strategy: Send + Sync {
     /// Fill upstream defaults. Applied on create and on update (upstream defaults on decode).
-    fn default(&self, obj: &mut Value);
+    fn default(&self, _obj: &mut Value) {}
     /// Reset fields the client may not set on create (status, for kinds with a
     /// status subresource) and set `metadata.generation` to 1 if the kind tracks it.
-    fn prepare_for_create(&self, obj: &mut Value);
+    fn prepare_for_create(&self, _obj: &mut Value) {}
     /// Update of the main resource: keep the old status (kinds with a status
     /// subresource), keep the old generation and bump it iff the spec changed.
-    fn prepare_for_update(&self, new: &mut Value, old: &Value);
+    fn prepare_for_update(&self, new: &mut Value, old: &Value) {
+        common::keep_generation(new, old);
+    }
     /// Update through `/status`: keep the old spec (and what upstream protects), take the new status.
-    fn prepare_for_status_update(&self, new: &mut Value, old: &Value);
+    fn prepare_for_status_update(&self, _new: &mut Value, _old: &Value) {}
     /// Validate a new object.
     fn validate(&self, obj: &Value) -> ErrorList;
     /// Validate an update (including immutable fields).

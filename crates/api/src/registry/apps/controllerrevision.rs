@@ -55,12 +55,6 @@ fn go_unknown(data: Option<&Value>) -> String {
 }
 
 impl Strategy for ControllerRevisionStrategy {
-    fn default(&self, _obj: &mut Value) {}
-    fn prepare_for_create(&self, _obj: &mut Value) {}
-    fn prepare_for_update(&self, new: &mut Value, old: &Value) {
-        common::keep_generation(new, old);
-    }
-    fn prepare_for_status_update(&self, _new: &mut Value, _old: &Value) {}
     fn validate(&self, obj: &Value) -> ErrorList {
         common::validate_meta_and(obj, true, NameRule::Dns1123Subdomain, validate_revision)
     }

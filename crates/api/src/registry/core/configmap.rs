@@ -18,11 +18,6 @@ pub const MAX_SIZE: usize = 1024 * 1024;
 pub struct ConfigMapStrategy;
 
 impl Strategy for ConfigMapStrategy {
-    fn default(&self, _obj: &mut Value) {}
-    fn prepare_for_create(&self, _obj: &mut Value) {}
-    fn prepare_for_update(&self, new: &mut Value, old: &Value) {
-        common::keep_generation(new, old);
-    }
     fn prepare_for_status_update(&self, new: &mut Value, old: &Value) {
         common::keep_generation(new, old);
     }

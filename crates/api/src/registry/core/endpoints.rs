@@ -129,11 +129,6 @@ impl Strategy for EndpointsStrategy {
             }
         }
     }
-    fn prepare_for_create(&self, _obj: &mut Value) {}
-    fn prepare_for_update(&self, new: &mut Value, old: &Value) {
-        common::keep_generation(new, old);
-    }
-    fn prepare_for_status_update(&self, _new: &mut Value, _old: &Value) {}
     fn validate(&self, obj: &Value) -> ErrorList {
         common::validate_meta_and(obj, true, NameRule::Dns1123Subdomain, validate_subsets)
     }

@@ -15,7 +15,7 @@
 use apimachinery::field::{ErrorList, FieldError, FieldPath};
 use serde_json::Value;
 
-use crate::registry::{Strategy, common};
+use crate::registry::Strategy;
 use crate::validation::names::{is_dns1123_subdomain, is_qualified_name};
 use crate::validation::value::str_at;
 use crate::validation::{NameRule, validate_object_meta, validate_object_meta_update};
@@ -181,12 +181,6 @@ fn validate_core_v1(obj: &Value) -> ErrorList {
 }
 
 impl Strategy for CoreEventStrategy {
-    fn default(&self, _obj: &mut Value) {}
-    fn prepare_for_create(&self, _obj: &mut Value) {}
-    fn prepare_for_update(&self, new: &mut Value, old: &Value) {
-        common::keep_generation(new, old);
-    }
-    fn prepare_for_status_update(&self, _new: &mut Value, _old: &Value) {}
     /// The event's own rules; only if they pass, the generic metadata rules (names are
     /// path segments), as upstream's `BeforeCreate` runs them.
     fn validate(&self, obj: &Value) -> ErrorList {

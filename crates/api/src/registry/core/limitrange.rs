@@ -550,10 +550,6 @@ impl Strategy for LimitRangeStrategy {
             meta.insert("name".to_string(), Value::String(uid));
         }
     }
-    fn prepare_for_update(&self, new: &mut Value, old: &Value) {
-        common::keep_generation(new, old);
-    }
-    fn prepare_for_status_update(&self, _new: &mut Value, _old: &Value) {}
     fn validate(&self, obj: &Value) -> ErrorList {
         validate_limit_range(obj)
     }

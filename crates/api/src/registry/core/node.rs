@@ -24,7 +24,6 @@ impl Strategy for NodeStrategy {
             status.insert("allocatable".into(), cap);
         }
     }
-    fn prepare_for_create(&self, _obj: &mut Value) {}
     fn prepare_for_update(&self, new: &mut Value, old: &Value) {
         common::keep_status(new, old);
     }

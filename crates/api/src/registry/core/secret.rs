@@ -28,10 +28,6 @@ impl Strategy for SecretStrategy {
             default_zero(m, "type", json!("Opaque"));
         }
     }
-    fn prepare_for_create(&self, _obj: &mut Value) {}
-    fn prepare_for_update(&self, new: &mut Value, old: &Value) {
-        common::keep_generation(new, old);
-    }
     fn prepare_for_status_update(&self, new: &mut Value, old: &Value) {
         common::keep_generation(new, old);
     }

@@ -33,7 +33,6 @@ fn validate_service_account(obj: &Value) -> ErrorList {
 }
 
 impl Strategy for ServiceAccountStrategy {
-    fn default(&self, _obj: &mut Value) {}
     fn prepare_for_create(&self, obj: &mut Value) {
         clean_secret_references(obj);
     }
@@ -41,7 +40,6 @@ impl Strategy for ServiceAccountStrategy {
         clean_secret_references(new);
         common::keep_generation(new, old);
     }
-    fn prepare_for_status_update(&self, _new: &mut Value, _old: &Value) {}
     fn validate(&self, obj: &Value) -> ErrorList {
         validate_service_account(obj)
     }

@@ -12,7 +12,6 @@ use crate::validation::value::{arr_at, obj_at, str_at};
 pub struct IngressStrategy;
 
 impl Strategy for IngressStrategy {
-    fn default(&self, _obj: &mut Value) {}
     fn prepare_for_create(&self, obj: &mut Value) {
         common::prepare_create(obj, json!({"loadBalancer": {}}));
     }

@@ -71,12 +71,6 @@ fn validate_spec(spec: &Value) -> ErrorList {
 }
 
 impl Strategy for LeaseStrategy {
-    fn default(&self, _obj: &mut Value) {}
-    fn prepare_for_create(&self, _obj: &mut Value) {}
-    fn prepare_for_update(&self, new: &mut Value, old: &Value) {
-        common::keep_generation(new, old);
-    }
-    fn prepare_for_status_update(&self, _new: &mut Value, _old: &Value) {}
     fn validate(&self, obj: &Value) -> ErrorList {
         common::validate_meta_and_spec(obj, validate_spec)
     }

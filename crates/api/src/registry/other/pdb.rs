@@ -11,7 +11,6 @@ use crate::validation::{int_or_percent, one_of, validate_label_selector};
 pub struct PdbStrategy;
 
 impl Strategy for PdbStrategy {
-    fn default(&self, _obj: &mut Value) {}
     fn prepare_for_create(&self, obj: &mut Value) {
         common::prepare_create(
             obj,

@@ -87,10 +87,6 @@ impl Strategy for PriorityClassStrategy {
     fn prepare_for_create(&self, obj: &mut Value) {
         common::set_generation(obj, 1);
     }
-    fn prepare_for_update(&self, new: &mut Value, old: &Value) {
-        common::keep_generation(new, old);
-    }
-    fn prepare_for_status_update(&self, _new: &mut Value, _old: &Value) {}
     fn validate(&self, obj: &Value) -> ErrorList {
         common::validate_meta_and(
             obj,

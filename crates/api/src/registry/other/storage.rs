@@ -172,11 +172,6 @@ impl Strategy for StorageClassStrategy {
             default_nil(m, "volumeBindingMode", json!("Immediate"));
         }
     }
-    fn prepare_for_create(&self, _obj: &mut Value) {}
-    fn prepare_for_update(&self, new: &mut Value, old: &Value) {
-        common::keep_generation(new, old);
-    }
-    fn prepare_for_status_update(&self, _new: &mut Value, _old: &Value) {}
     fn validate(&self, obj: &Value) -> ErrorList {
         common::validate_meta_and(
             obj,
@@ -340,11 +335,6 @@ impl Strategy for CsiDriverStrategy {
         default_nil(spec, "requiresRepublish", json!(false));
         default_nil(spec, "seLinuxMount", json!(false));
     }
-    fn prepare_for_create(&self, _obj: &mut Value) {}
-    fn prepare_for_update(&self, new: &mut Value, old: &Value) {
-        common::keep_generation(new, old);
-    }
-    fn prepare_for_status_update(&self, _new: &mut Value, _old: &Value) {}
     fn validate(&self, obj: &Value) -> ErrorList {
         common::validate_meta_and(obj, false, NameRule::Dns1123Subdomain, |o| {
             validate_csi_driver_spec(o.get("spec").unwrap_or(&Value::Null))
